@@ -1,0 +1,177 @@
+// Package assignors computes partition assignments for a consumer group the
+// way Kafka's assignors do: range and round-robin with Kafka's client
+// semantics, and the Assignor interface the sticky, cooperative-sticky and
+// server-side assignors implement.
+//
+// Every assignor is a pure function of its input: the same topics and members,
+// in any order, give byte-identical output. Assignors do not talk to a
+// coordinator; the consumer's group leader (impl/consumer) or the coordinator
+// calls them.
+package assignors
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Member is one group member as an assignor sees it: its subscription, and for
+// sticky assignors the partitions it held and the generation it held them in.
+type Member struct {
+	ID         string
+	InstanceID string
+	Rack       string
+	Topics     []string
+	// Owned are the partitions the member held in Generation. Cooperative
+	// assignors read them from the subscription's owned partitions; the eager
+	// sticky assignor from its user data (eager members revoke everything
+	// before they rejoin, so their owned-partitions field is empty).
+	Owned []spec.TopicPartition
+	// Generation is the generation Owned was assigned in; -1 when unknown.
+	Generation int32
+}
+
+// Plan maps every member id of the input to its assignment (an empty, non-nil
+// Assignment when it gets nothing).
+type Plan map[string]spec.Assignment
+
+// Assignor computes a plan. Implementations validate their input with
+// Validate and never panic on bad input.
+type Assignor interface {
+	// Name is the protocol name members advertise, e.g. "range".
+	Name() string
+	// Protocols lists the rebalance protocols the assignor supports.
+	Protocols() []spec.RebalanceProtocol
+	// Assign maps each member to partitions of the topics it subscribes to.
+	// topics gives the partition count of every existing topic; subscriptions
+	// to topics absent from it are ignored, as Kafka's client assignors do.
+	Assign(topics map[string]int32, members []Member) (Plan, error)
+}
+
+// UserDataCodec is implemented by assignors that keep state in the
+// subscription's user data (the eager sticky assignor: KIP-54, with the
+// generation of KIP-341). The consumer encodes what it held when it joins; the
+// leader decodes it through MemberFromSubscription.
+type UserDataCodec interface {
+	EncodeUserData(owned []spec.TopicPartition, generation int32) []byte
+	DecodeUserData(b []byte) (owned []spec.TopicPartition, generation int32, err error)
+}
+
+// MemberFromSubscription turns one member's JoinGroup metadata into the
+// assignor's view of it. Owned partitions and generation come from the
+// subscription's fields; an assignor that implements UserDataCodec fills in
+// what the fields leave out (no owned partitions, generation -1) from its user
+// data.
+func MemberFromSubscription(a Assignor, id, instanceID string, sub spec.Subscription) (Member, error) {
+	m := Member{ID: id, InstanceID: instanceID, Rack: sub.RackID, Topics: sub.Topics,
+		Owned: sub.OwnedPartitions, Generation: sub.GenerationID}
+	codec, ok := a.(UserDataCodec)
+	if !ok || len(sub.UserData) == 0 {
+		return m, nil
+	}
+	owned, gen, err := codec.DecodeUserData(sub.UserData)
+	if err != nil {
+		return Member{}, fmt.Errorf("member %s: %s user data: %w", id, a.Name(), err)
+	}
+	if len(m.Owned) == 0 {
+		m.Owned = owned
+	}
+	if m.Generation < 0 {
+		m.Generation = gen
+	}
+	return m, nil
+}
+
+// Validate rejects input no assignor can work with: an empty or duplicate
+// member id, a negative partition count, or an owned partition of an existing
+// topic that is out of its range.
+func Validate(topics map[string]int32, members []Member) error {
+	for _, t := range spec.SortedKeys(topics) {
+		if topics[t] < 0 {
+			return fmt.Errorf("topic %q has a negative partition count %d", t, topics[t])
+		}
+	}
+	seen := make(map[string]bool, len(members))
+	for _, m := range members {
+		if m.ID == "" {
+			return fmt.Errorf("a member has an empty member id")
+		}
+		if seen[m.ID] {
+			return fmt.Errorf("member id %q appears twice", m.ID)
+		}
+		seen[m.ID] = true
+		for _, tp := range m.Owned {
+			if n, ok := topics[tp.Topic]; ok && (tp.Partition < 0 || tp.Partition >= n) {
+				return fmt.Errorf("member %q owns %s, but topic %q has %d partitions", m.ID, tp, tp.Topic, n)
+			}
+		}
+	}
+	return nil
+}
+
+// SortMembers orders members as Kafka's client assignors do
+// (AbstractPartitionAssignor.MemberInfo.compareTo): members with an instance id
+// first, by instance id, then the others by member id.
+func SortMembers(members []Member) {
+	slices.SortFunc(members, compareMembers)
+}
+
+func compareMembers(a, b Member) int {
+	switch {
+	case a.InstanceID != "" && b.InstanceID != "":
+		return cmp.Or(strings.Compare(a.InstanceID, b.InstanceID), strings.Compare(a.ID, b.ID))
+	case a.InstanceID != "":
+		return -1
+	case b.InstanceID != "":
+		return 1
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// emptyPlan returns a plan with an empty assignment for every member.
+func emptyPlan(members []Member) Plan {
+	plan := make(Plan, len(members))
+	for _, m := range members {
+		plan[m.ID] = spec.Assignment{}
+	}
+	return plan
+}
+
+// ByName returns the assignor with this protocol name.
+func ByName(name string) (Assignor, error) {
+	for _, a := range All() {
+		if a.Name() == name {
+			return a, nil
+		}
+	}
+	names := []string{}
+	for _, a := range All() {
+		names = append(names, a.Name())
+	}
+	return nil, fmt.Errorf("unknown assignor %q (known: %s)", name, strings.Join(names, ", "))
+}
+
+// All lists every client-side assignor kgroup implements.
+func All() []Assignor {
+	return registry
+}
+
+var registry = []Assignor{Range{}, RoundRobin{}, Sticky{}, CooperativeSticky{}}
+
+// UnknownTopics lists, sorted and without repeats, the topics some member
+// subscribes to that are absent from topics: the subscriptions an assignor
+// ignores.
+func UnknownTopics(topics map[string]int32, members []Member) []string {
+	set := map[string]bool{}
+	for _, m := range members {
+		for _, t := range m.Topics {
+			if _, ok := topics[t]; !ok {
+				set[t] = true
+			}
+		}
+	}
+	return spec.SortedKeys(set)
+}

@@ -1,0 +1,214 @@
+package cluster
+
+import (
+	"fmt"
+
+	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Start launches a consumer process named cfg.Name; it joins at once.
+func (cl *Cluster) Start(cfg consumer.Config) error {
+	if _, ok := cl.nodes[cfg.Name]; ok {
+		return fmt.Errorf("a consumer named %q already exists", cfg.Name)
+	}
+	if cfg.GroupID == "" {
+		cfg.GroupID = cl.cfg.GroupID
+	}
+	if cfg.GroupID != cl.cfg.GroupID {
+		return fmt.Errorf("consumer %s: group %q, but the cluster runs group %q", cfg.Name, cfg.GroupID, cl.cfg.GroupID)
+	}
+	n := &node{name: cfg.Name, cfg: cfg}
+	cfg.Address = n.address()
+	c, out, err := consumer.New(cfg, cl.now)
+	if err != nil {
+		return err
+	}
+	n.c = c
+	cl.nodes[cfg.Name] = n
+	cl.log(spec.Event{Kind: spec.EvStart, Node: cfg.Name})
+	cl.applyConsumer(n, out)
+	return cl.after()
+}
+
+// Restart brings a crashed, closed or failed consumer back as a new process
+// with the same configuration: a new connection and, unless static, a new
+// member.
+func (cl *Cluster) Restart(name string) error {
+	n, err := cl.node(name)
+	if err != nil {
+		return err
+	}
+	if n.running() {
+		return fmt.Errorf("consumer %s is still running", name)
+	}
+	n.incarnation++
+	n.crashed, n.frozen = false, false
+	cfg := n.cfg
+	cfg.Address = n.address()
+	c, out, err := consumer.New(cfg, cl.now)
+	if err != nil {
+		return err
+	}
+	n.c = c
+	cl.log(spec.Event{Kind: spec.EvRestart, Node: name, Detail: n.address()})
+	cl.applyConsumer(n, out)
+	return cl.after()
+}
+
+// Crash stops a consumer dead: no callbacks, no goodbye. What it already sent
+// is still on the wire; what is sent to it is lost.
+func (cl *Cluster) Crash(name string) error {
+	n, err := cl.node(name)
+	if err != nil {
+		return err
+	}
+	if !n.running() {
+		return fmt.Errorf("consumer %s is not running", name)
+	}
+	n.crashed = true
+	cl.log(spec.Event{Kind: spec.EvCrash, Node: name})
+	return cl.after()
+}
+
+// Close shuts a consumer down cleanly.
+func (cl *Cluster) Close(name string) error {
+	return cl.consumerDo(name, spec.EvClose, func(c *consumer.Consumer) (consumer.Output, error) { return c.Close(cl.now) })
+}
+
+// Stall stops a consumer's application from polling; heartbeats go on.
+func (cl *Cluster) Stall(name string) error {
+	return cl.consumerDo(name, spec.EvStall, func(c *consumer.Consumer) (consumer.Output, error) { return c.Stall(cl.now) })
+}
+
+// Unstall resumes polling.
+func (cl *Cluster) Unstall(name string) error {
+	return cl.consumerDo(name, spec.EvUnstall, func(c *consumer.Consumer) (consumer.Output, error) { return c.Unstall(cl.now) })
+}
+
+// Freeze pauses a whole consumer process (a GC pause, a stopped VM): no
+// timers fire and nothing is delivered to it until Thaw.
+func (cl *Cluster) Freeze(name string) error {
+	n, err := cl.runningNode(name)
+	if err != nil {
+		return err
+	}
+	n.frozen = true
+	cl.log(spec.Event{Kind: spec.EvFreeze, Node: name})
+	return cl.after()
+}
+
+// Thaw resumes a frozen process; its overdue timers fire at once.
+func (cl *Cluster) Thaw(name string) error {
+	n, err := cl.node(name)
+	if err != nil {
+		return err
+	}
+	if !n.frozen || !n.running() {
+		return fmt.Errorf("consumer %s is not frozen", name)
+	}
+	n.frozen = false
+	cl.log(spec.Event{Kind: spec.EvThaw, Node: name})
+	out, err := n.c.Tick(cl.now)
+	cl.must(err)
+	cl.applyConsumer(n, out)
+	return cl.after()
+}
+
+// Consume makes a consumer process n records of each partition it can read
+// (or of tp only).
+func (cl *Cluster) Consume(name string, count int64, tp *spec.TopicPartition) error {
+	return cl.consumerDo(name, spec.EvConsume, func(c *consumer.Consumer) (consumer.Output, error) {
+		return c.Consume(cl.now, count, tp)
+	})
+}
+
+// Commit makes a consumer commit its positions (commitSync). A commit the
+// client refuses locally is returned as the refusal's Kafka exception name.
+func (cl *Cluster) Commit(name string, metadataBytes int) (refused string, err error) {
+	err = cl.consumerDo(name, spec.EvCommit, func(c *consumer.Consumer) (consumer.Output, error) {
+		out, r, err := c.Commit(cl.now, metadataBytes)
+		refused = r
+		return out, err
+	})
+	return refused, err
+}
+
+func (cl *Cluster) consumerDo(name string, kind spec.EventKind, f func(*consumer.Consumer) (consumer.Output, error)) error {
+	n, err := cl.runningNode(name)
+	if err != nil {
+		return err
+	}
+	cl.log(spec.Event{Kind: kind, Node: name})
+	out, err := f(n.c)
+	if err != nil {
+		return err
+	}
+	cl.applyConsumer(n, out)
+	return cl.after()
+}
+
+// after finishes a driver action: deliver if automatic, check the rules.
+func (cl *Cluster) after() error {
+	cl.settleIfAuto()
+	cl.checker.afterStep()
+	return nil
+}
+
+// CreateTopic makes a topic with n partitions.
+func (cl *Cluster) CreateTopic(topic string, n int32) error {
+	if _, ok := cl.topics[topic]; ok {
+		return fmt.Errorf("topic %s already exists", topic)
+	}
+	if n <= 0 {
+		return fmt.Errorf("topic %s: partition count %d must be positive", topic, n)
+	}
+	cl.topics[topic] = n
+	cl.log(spec.Event{Kind: spec.EvCreateTopic, Topic: topic, Count: n})
+	return cl.after()
+}
+
+// AddPartitions grows a topic to n partitions (Kafka never shrinks one).
+func (cl *Cluster) AddPartitions(topic string, n int32) error {
+	cur, ok := cl.topics[topic]
+	if !ok {
+		return fmt.Errorf("topic %s does not exist", topic)
+	}
+	if n <= cur {
+		return fmt.Errorf("topic %s has %d partitions; it can only grow", topic, cur)
+	}
+	cl.topics[topic] = n
+	cl.log(spec.Event{Kind: spec.EvAddPartitions, Topic: topic, Count: n})
+	return cl.after()
+}
+
+// DeleteTopic removes a topic.
+func (cl *Cluster) DeleteTopic(topic string) error {
+	if _, ok := cl.topics[topic]; !ok {
+		return fmt.Errorf("topic %s does not exist", topic)
+	}
+	delete(cl.topics, topic)
+	cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: topic})
+	return cl.after()
+}
+
+// RefreshMetadata gives every running consumer the current metadata now, as
+// if each metadata.max.age.ms had just expired.
+func (cl *Cluster) RefreshMetadata() error {
+	for _, name := range cl.Names() {
+		n := cl.nodes[name]
+		if !n.running() || n.frozen {
+			continue
+		}
+		out, err := n.c.Metadata(cl.now, cl.Topics())
+		cl.must(err)
+		cl.applyConsumer(n, out)
+	}
+	return cl.after()
+}
+
+// Frozen reports whether the named consumer's process is frozen.
+func (cl *Cluster) Frozen(name string) bool {
+	n, ok := cl.nodes[name]
+	return ok && n.frozen
+}

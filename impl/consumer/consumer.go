@@ -1,0 +1,348 @@
+// Package consumer is the group membership logic of one Kafka consumer (the
+// classic protocol of Kafka's ClassicKafkaConsumer: AbstractCoordinator and
+// ConsumerCoordinator) as a deterministic state machine: joining, syncing,
+// heartbeats, the session and poll timeouts, the rebalance listener's
+// revoked/assigned/lost callbacks, positions and commits.
+//
+// The application is modelled as polling continuously unless stalled: every
+// input ends with what a poll() would do. Kafka's two threads (application and
+// heartbeat) are one state machine here; Stall stops the application half
+// (max.poll.interval.ms keeps counting) while heartbeats go on.
+//
+// Nothing inside reads a clock or the network. Inputs carry the logical time;
+// each returns an Output with the requests to send and the callbacks that ran.
+package consumer
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kgroup/kgroup/assignors"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Config is one consumer's configuration, with Kafka's setting names.
+// Start from DefaultConfig.
+type Config struct {
+	// Name is the process's name and its client.id.
+	Name string
+	// Address is the network endpoint it sends from; Name when empty. A
+	// restarted process gets a new one, as it gets a new connection.
+	Address string
+	GroupID string
+	// Topics is the subscription.
+	Topics []string
+	// Assignors is partition.assignment.strategy, in order of preference.
+	Assignors []assignors.Assignor
+	// InstanceID is group.instance.id; "" for a dynamic member.
+	InstanceID          string
+	Rack                string
+	SessionTimeoutMs    int32 // session.timeout.ms
+	HeartbeatIntervalMs int64 // heartbeat.interval.ms
+	// MaxPollIntervalMs is max.poll.interval.ms, also sent as the rebalance timeout.
+	MaxPollIntervalMs int32
+	RequestTimeoutMs  int64 // request.timeout.ms
+	RetryBackoffMs    int64 // retry.backoff.ms
+	// AutoCommit is enable.auto.commit: commit positions every
+	// AutoCommitIntervalMs while polling, and before rejoining.
+	AutoCommit           bool
+	AutoCommitIntervalMs int64
+	// CommitOnRevoke makes the rebalance listener commit the positions of the
+	// partitions it gives up in onPartitionsRevoked, as a careful application does.
+	CommitOnRevoke   bool
+	MetadataMaxAgeMs int64 // metadata.max.age.ms
+}
+
+// DefaultConfig returns Kafka's client defaults for a consumer named name in
+// group groupID subscribed to topics, with the range assignor. kgroup's own
+// choices where Kafka's default does not fit a simulation: the listener
+// commits on revoke, and a partition with no committed offset starts at 0
+// (auto.offset.reset=earliest; Kafka's default is latest).
+func DefaultConfig(name, groupID string, topics ...string) Config {
+	return Config{
+		Name: name, GroupID: groupID, Topics: topics, Assignors: []assignors.Assignor{assignors.Range{}},
+		SessionTimeoutMs: 45000, HeartbeatIntervalMs: 3000, MaxPollIntervalMs: 300000,
+		RequestTimeoutMs: 30000, RetryBackoffMs: 100, AutoCommit: true, AutoCommitIntervalMs: 5000,
+		CommitOnRevoke: true, MetadataMaxAgeMs: 300000,
+	}
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Name == "" || c.GroupID == "":
+		return errors.New("consumer config: name and group id are required")
+	case len(c.Assignors) == 0:
+		return fmt.Errorf("consumer %s: no assignor configured", c.Name)
+	case c.HeartbeatIntervalMs <= 0 || c.HeartbeatIntervalMs >= int64(c.SessionTimeoutMs):
+		return fmt.Errorf("consumer %s: heartbeat.interval.ms %d must be positive and below session.timeout.ms %d",
+			c.Name, c.HeartbeatIntervalMs, c.SessionTimeoutMs)
+	case c.MaxPollIntervalMs <= 0 || c.RequestTimeoutMs <= 0 || c.RetryBackoffMs <= 0 || c.MetadataMaxAgeMs <= 0:
+		return fmt.Errorf("consumer %s: timeouts must be positive", c.Name)
+	case c.AutoCommit && c.AutoCommitIntervalMs <= 0:
+		return fmt.Errorf("consumer %s: auto.commit.interval.ms must be positive", c.Name)
+	}
+	if _, err := rebalanceProtocol(c.Assignors); err != nil {
+		return fmt.Errorf("consumer %s: %w", c.Name, err)
+	}
+	return nil
+}
+
+// rebalanceProtocol is the highest protocol every assignor supports
+// (ConsumerCoordinator's constructor).
+func rebalanceProtocol(as []assignors.Assignor) (spec.RebalanceProtocol, error) {
+	common := slices.Clone(as[0].Protocols())
+	for _, a := range as[1:] {
+		common = slices.DeleteFunc(common, func(p spec.RebalanceProtocol) bool { return !slices.Contains(a.Protocols(), p) })
+	}
+	if len(common) == 0 {
+		return 0, errors.New("the assignors share no rebalance protocol")
+	}
+	return slices.Max(common), nil
+}
+
+// Output is what one input made the consumer do.
+type Output struct {
+	// Messages are requests to the coordinator, in the order sent.
+	Messages []spec.Message
+	// Events are the callbacks that ran and the records processed, in order.
+	Events []spec.Event
+	// NeedMetadata asks the caller for fresh topic metadata (call Metadata).
+	NeedMetadata bool
+}
+
+// Consumer is one consumer process.
+type Consumer struct {
+	cfg      Config
+	protocol spec.RebalanceProtocol
+	now      int64
+	out      Output
+
+	state        spec.ClientState
+	memberID     string
+	generation   int32
+	protocolName string // the assignor the group selected
+	leader       bool
+	rejoinNeeded bool
+	// needsJoinPrepare: the revoke (or lost) step must run before the next JoinGroup.
+	needsJoinPrepare bool
+	failed, closed   bool
+	stalled          bool
+
+	owned     []spec.TopicPartition         // sorted
+	positions map[spec.TopicPartition]int64 // next offset to process; absent until fetched
+	lastPlan  []spec.TopicPartition         // the last assignment received, for sticky user data
+	lastGen   int32                         // its generation
+	topics    map[string]int32              // the last metadata seen
+	snapshot  map[string]int32              // leader: metadata of the group's topics when it assigned
+	revoking  *revocation                   // a listener commit the consumer waits for
+	corr      int32
+	inflight  []request
+	// Timers; 0 or less means not armed unless stated otherwise.
+	nextHeartbeatAt    int64
+	sessionDeadline    int64
+	pollDeadline       int64 // armed while stalled
+	nextAutoCommitAt   int64
+	retryAt            int64 // backoff after a coordinator error
+	metadataRefreshAt  int64
+	coordinatorUnknown bool
+}
+
+// request is an in-flight request awaiting its response.
+type request struct {
+	corr     int32
+	kind     string
+	deadline int64
+	gen      int32 // the generation when sent
+	role     commitRole
+}
+
+// commitRole says why a commit was sent.
+type commitRole uint8
+
+const (
+	commitByApp commitRole = iota
+	commitAuto
+	commitOnRevoke
+)
+
+// revocation is a revoke callback waiting for its commitSync.
+type revocation struct {
+	parts []spec.TopicPartition
+	corr  int32
+	// then is what follows: rejoin (eager, and cooperative pre-join) or
+	// finishing the assignment that caused the revocation (cooperative).
+	then    afterRevoke
+	pending []spec.TopicPartition // the assignment to finish, for finishAssignment
+}
+
+type afterRevoke uint8
+
+const (
+	thenJoin afterRevoke = iota
+	thenFinishAssignment
+)
+
+// New starts a consumer process at time now. It joins the group at once.
+func New(cfg Config, now int64) (*Consumer, Output, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, Output{}, err
+	}
+	p, _ := rebalanceProtocol(cfg.Assignors)
+	c := &Consumer{cfg: cfg, protocol: p, now: now, generation: -1, lastGen: -1, rejoinNeeded: true,
+		needsJoinPrepare: true, positions: map[spec.TopicPartition]int64{}}
+	c.cfg.Topics = slices.Sorted(slices.Values(cfg.Topics))
+	if c.cfg.Address == "" {
+		c.cfg.Address = cfg.Name
+	}
+	c.out.NeedMetadata = true
+	c.metadataRefreshAt = now + cfg.MetadataMaxAgeMs
+	c.poll()
+	return c, c.flush(), nil
+}
+
+// Name is the process's name.
+func (c *Consumer) Name() string { return c.cfg.Name }
+
+// Config returns the consumer's configuration.
+func (c *Consumer) Config() Config { return c.cfg }
+
+// Protocol is the rebalance protocol this consumer runs.
+func (c *Consumer) Protocol() spec.RebalanceProtocol { return c.protocol }
+
+// Alive reports whether the consumer still runs (not closed or failed).
+func (c *Consumer) Alive() bool { return !c.closed && !c.failed }
+
+// Stalled reports whether the application has stopped polling.
+func (c *Consumer) Stalled() bool { return c.stalled }
+
+// View is the consumer's account of itself.
+func (c *Consumer) View() spec.ConsumerView {
+	return spec.ConsumerView{Name: c.cfg.Name, Alive: c.Alive(), MemberID: c.memberID, Generation: c.generation,
+		State: c.state, RejoinNeeded: c.rejoinNeeded, Owned: slices.Clone(c.owned)}
+}
+
+// Positions returns the next offset to process of every owned partition whose
+// position is known.
+func (c *Consumer) Positions() map[spec.TopicPartition]int64 {
+	out := make(map[spec.TopicPartition]int64, len(c.positions))
+	for tp, p := range c.positions {
+		out[tp] = p
+	}
+	return out
+}
+
+// ErrTimeWentBack is returned when an input's time is before an earlier one's.
+var ErrTimeWentBack = errors.New("consumer: time went backwards")
+
+// step runs f at time now and, unless the consumer has stopped, ends with a poll.
+func (c *Consumer) step(now int64, f func() error) (Output, error) {
+	if now < c.now {
+		return Output{}, fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
+	}
+	c.now = now
+	if !c.Alive() {
+		return Output{}, nil
+	}
+	if err := f(); err != nil {
+		return Output{}, err
+	}
+	c.poll()
+	return c.flush(), nil
+}
+
+// Deliver hands the consumer a message from the coordinator. Responses to
+// requests it no longer waits for (after a timeout or a disconnect) are ignored.
+func (c *Consumer) Deliver(now int64, m spec.Message) (Output, error) {
+	resp, ok := m.Body.(spec.Response)
+	if !ok {
+		return Output{}, fmt.Errorf("consumer %s: message %d is a %T, not a response", c.cfg.Name, m.Correlation, m.Body)
+	}
+	return c.step(now, func() error {
+		i := slices.IndexFunc(c.inflight, func(r request) bool { return r.corr == m.Correlation })
+		if i < 0 {
+			return nil
+		}
+		req := c.inflight[i]
+		c.inflight = slices.Delete(c.inflight, i, i+1)
+		c.handle(req, resp)
+		return nil
+	})
+}
+
+// Stall makes the application stop polling (a long batch, a stuck handler).
+func (c *Consumer) Stall(now int64) (Output, error) {
+	return c.step(now, func() error {
+		c.stalled = true
+		c.pollDeadline = now + int64(c.cfg.MaxPollIntervalMs)
+		return nil
+	})
+}
+
+// Unstall resumes polling.
+func (c *Consumer) Unstall(now int64) (Output, error) {
+	return c.step(now, func() error {
+		c.stalled = false
+		return nil
+	})
+}
+
+// Metadata gives the consumer the current partition counts of every topic.
+func (c *Consumer) Metadata(now int64, topics map[string]int32) (Output, error) {
+	return c.step(now, func() error {
+		c.topics = maps(topics)
+		if c.leader && c.snapshot != nil && c.metadataChanged() {
+			// ConsumerCoordinator.rejoinNeededOrPending: the leader saw the
+			// group's topics change since it assigned, so it rebalances.
+			c.requestRejoin()
+		}
+		return nil
+	})
+}
+
+func maps(m map[string]int32) map[string]int32 {
+	out := make(map[string]int32, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (c *Consumer) metadataChanged() bool {
+	for t, n := range c.snapshot {
+		if cur, ok := c.topics[t]; (ok && cur != n) || (!ok && n >= 0) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Consumer) flush() Output {
+	out := c.out
+	c.out = Output{}
+	return out
+}
+
+func (c *Consumer) emit(e spec.Event) {
+	e.At, e.Node = c.now, c.cfg.Name
+	c.out.Events = append(c.out.Events, e)
+}
+
+// send puts a request on the wire and tracks it until its response or timeout.
+func (c *Consumer) send(body spec.Request, timeoutMs int64, role commitRole) int32 {
+	c.corr++
+	c.inflight = append(c.inflight, request{corr: c.corr, kind: body.Kind(), deadline: c.now + timeoutMs, gen: c.generation, role: role})
+	c.out.Messages = append(c.out.Messages, spec.Message{From: c.cfg.Address, To: spec.CoordinatorNode, Correlation: c.corr, Body: body})
+	return c.corr
+}
+
+func (c *Consumer) inFlight(kind string) bool {
+	return slices.ContainsFunc(c.inflight, func(r request) bool { return r.kind == kind })
+}
+
+// fail stops the consumer on a fatal error, as the Java client throws from poll().
+func (c *Consumer) fail(why string) {
+	c.failed = true
+	c.emit(spec.Event{Kind: spec.EvFailed, Detail: why})
+	c.inflight = nil
+}

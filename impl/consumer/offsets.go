@@ -1,0 +1,160 @@
+package consumer
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kgroup/kgroup/internal/mutant"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// knownPositions lists the parts whose position is known, with it.
+func (c *Consumer) knownPositions(parts []spec.TopicPartition) []spec.OffsetCommitPartition {
+	var out []spec.OffsetCommitPartition
+	for _, tp := range parts {
+		if p, ok := c.positions[tp]; ok {
+			out = append(out, spec.OffsetCommitPartition{TopicPartition: tp, Offset: p})
+		}
+	}
+	return out
+}
+
+// commitPositions sends OffsetCommit for the positions of parts at the
+// current generation, or returns 0 if there is nothing to commit.
+func (c *Consumer) commitPositions(parts []spec.TopicPartition, role commitRole) int32 {
+	offsets := c.knownPositions(parts)
+	if len(offsets) == 0 {
+		return 0
+	}
+	return c.sendCommit(offsets, role)
+}
+
+func (c *Consumer) sendCommit(offsets []spec.OffsetCommitPartition, role commitRole) int32 {
+	return c.send(&spec.OffsetCommitRequest{GroupID: c.cfg.GroupID, GenerationID: c.generation, MemberID: c.memberID,
+		GroupInstanceID: c.cfg.InstanceID, Offsets: offsets}, c.cfg.RequestTimeoutMs, role)
+}
+
+// onCommitResponse is OffsetCommitResponseHandler. A commit that failed
+// because the consumer's generation is gone resets it (CommitFailedException),
+// unless the consumer has meanwhile moved on to a rebalance.
+func (c *Consumer) onCommitResponse(req request, r *spec.OffsetCommitResponse) {
+	if c.revoking != nil && c.revoking.corr == req.corr {
+		defer c.revokeDone()
+	}
+	switch code := r.Code(); code {
+	case spec.IllegalGeneration, spec.UnknownMemberID:
+		if req.gen != c.generation && c.state == spec.ClientPreparingRebalance {
+			return // RebalanceInProgressException: the rejoin already under way settles it
+		}
+		c.resetGeneration(code == spec.UnknownMemberID)
+	case spec.RebalanceInProgress:
+		c.requestRejoin()
+	case spec.FencedInstanceID:
+		if req.gen == c.generation {
+			c.fail("FENCED_INSTANCE_ID")
+		}
+	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
+		c.markCoordinatorUnknown()
+	}
+}
+
+// maybeFetchPositions asks for the committed offsets of owned partitions
+// whose position is unknown (ConsumerCoordinator.initWithCommittedOffsetsIfNeeded).
+func (c *Consumer) maybeFetchPositions() {
+	if c.coordinatorUnknown || c.inFlight("OffsetFetch") {
+		return
+	}
+	var missing []spec.TopicPartition
+	for _, tp := range c.owned {
+		if _, ok := c.positions[tp]; !ok {
+			missing = append(missing, tp)
+		}
+	}
+	if len(missing) > 0 {
+		c.send(&spec.OffsetFetchRequest{GroupID: c.cfg.GroupID, Partitions: missing}, c.cfg.RequestTimeoutMs, 0)
+	}
+}
+
+// onFetchResponse seeks every still-owned partition to its committed offset,
+// or to 0 when nothing was committed (auto.offset.reset=earliest).
+func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
+	if r.ErrorCode != spec.None {
+		c.markCoordinatorUnknown()
+		return
+	}
+	var zero []spec.OffsetCommitPartition
+	for _, p := range r.Partitions {
+		if _, known := c.positions[p.TopicPartition]; known || !c.owns(p.TopicPartition) || p.ErrorCode != spec.None {
+			continue
+		}
+		pos := max(p.Offset, 0)
+		if mutant.On(mutant.SkipAhead) {
+			pos++
+		}
+		c.positions[p.TopicPartition] = pos
+		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: p.TopicPartition, Offset: 0})
+	}
+	if mutant.On(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
+		c.sendCommit(zero, commitByApp)
+	}
+}
+
+func (c *Consumer) owns(tp spec.TopicPartition) bool {
+	for _, o := range c.owned {
+		if o == tp {
+			return true
+		}
+	}
+	return false
+}
+
+// Consume processes n records of each owned partition whose position is
+// known (or of tp alone, if given), reporting each batch.
+func (c *Consumer) Consume(now int64, n int64, tp *spec.TopicPartition) (Output, error) {
+	return c.step(now, func() error {
+		if c.stalled {
+			return fmt.Errorf("consumer %s is stalled and cannot process records", c.cfg.Name)
+		}
+		if n <= 0 {
+			return fmt.Errorf("consumer %s: record count %d must be positive", c.cfg.Name, n)
+		}
+		for _, o := range c.owned {
+			pos, ok := c.positions[o]
+			if !ok || (tp != nil && *tp != o) {
+				continue
+			}
+			c.positions[o] = pos + n
+			c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: []spec.TopicPartition{o}, Offset: pos, End: pos + n})
+		}
+		return nil
+	})
+}
+
+// Commit is commitSync of the current positions (metadataBytes of metadata
+// attached to each). Outside a stable generation the client refuses without
+// sending anything, as Kafka's does; the refusal is returned as the reason.
+func (c *Consumer) Commit(now int64, metadataBytes int) (Output, string, error) {
+	var refused string
+	out, err := c.step(now, func() error {
+		if c.stalled {
+			return fmt.Errorf("consumer %s is stalled and cannot commit", c.cfg.Name)
+		}
+		switch c.state {
+		case spec.ClientPreparingRebalance, spec.ClientCompletingRebalance:
+			refused = "RebalanceInProgressException"
+			return nil
+		case spec.ClientUnjoined:
+			refused = "CommitFailedException"
+			return nil
+		}
+		offsets := c.knownPositions(c.owned)
+		for i := range offsets {
+			offsets[i].Metadata = strings.Repeat("m", metadataBytes)
+		}
+		if len(offsets) > 0 {
+			c.sendCommit(offsets, commitByApp)
+		}
+		return nil
+	})
+	return out, refused, err
+}

@@ -1,0 +1,289 @@
+// Package coordinator is the group coordinator of Kafka's classic group
+// protocol as a deterministic state machine: JoinGroup, SyncGroup, Heartbeat,
+// LeaveGroup, OffsetCommit and OffsetFetch, with Kafka's states, timers and
+// error codes (the Java GroupMetadataManager of Kafka 4.0 for classic groups).
+//
+// Nothing inside reads a clock, a random source or the network. The caller
+// passes each request with the current logical time (milliseconds) to Handle,
+// fires timers with Tick at NextDeadline, and gets back a Ready: the responses
+// to deliver (a parked JoinGroup is answered in a later Ready), the records to
+// persist, and the group state changes made. Group metadata and committed
+// offsets change only through records, so Load on the record log rebuilds them
+// as a new coordinator would after a failover.
+package coordinator
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Config is the coordinator's configuration, with Kafka's broker setting
+// names. Start from DefaultConfig.
+type Config struct {
+	// GroupMaxSize is group.max.size; 0 means no limit (Kafka's default is
+	// Integer.MAX_VALUE).
+	GroupMaxSize int
+	// InitialRebalanceDelayMs is group.initial.rebalance.delay.ms.
+	InitialRebalanceDelayMs int64
+	// MinSessionTimeoutMs and MaxSessionTimeoutMs are
+	// group.min.session.timeout.ms and group.max.session.timeout.ms.
+	MinSessionTimeoutMs, MaxSessionTimeoutMs int32
+	// NewMemberJoinTimeoutMs is Kafka's hard-coded 5-minute timeout for a
+	// member that joined during a rebalance and is waiting for it to complete.
+	NewMemberJoinTimeoutMs int64
+	// OffsetMetadataMaxBytes is offset.metadata.max.bytes.
+	OffsetMetadataMaxBytes int
+}
+
+// DefaultConfig returns Kafka's defaults.
+func DefaultConfig() Config {
+	return Config{
+		InitialRebalanceDelayMs: 3000,
+		MinSessionTimeoutMs:     6000,
+		MaxSessionTimeoutMs:     1800000,
+		NewMemberJoinTimeoutMs:  300000,
+		OffsetMetadataMaxBytes:  4096,
+	}
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.GroupMaxSize < 0:
+		return fmt.Errorf("coordinator config: group.max.size %d is negative", c.GroupMaxSize)
+	case c.InitialRebalanceDelayMs < 0:
+		return fmt.Errorf("coordinator config: group.initial.rebalance.delay.ms %d is negative", c.InitialRebalanceDelayMs)
+	case c.MinSessionTimeoutMs < 0 || c.MaxSessionTimeoutMs < c.MinSessionTimeoutMs:
+		return fmt.Errorf("coordinator config: session timeout bounds [%d, %d] are not a range", c.MinSessionTimeoutMs, c.MaxSessionTimeoutMs)
+	case c.NewMemberJoinTimeoutMs <= 0:
+		return fmt.Errorf("coordinator config: new member join timeout %d must be positive", c.NewMemberJoinTimeoutMs)
+	case c.OffsetMetadataMaxBytes < 0:
+		return fmt.Errorf("coordinator config: offset.metadata.max.bytes %d is negative", c.OffsetMetadataMaxBytes)
+	}
+	return nil
+}
+
+// Transition is one state change of a group, in the order made.
+type Transition struct {
+	Group          string
+	From, To       spec.GroupState
+	FromGeneration int32
+	ToGeneration   int32
+}
+
+// Ready is what one input produced.
+type Ready struct {
+	// Responses to deliver, in order; each answers a request of an earlier or
+	// the current input, matched by (To, Correlation).
+	Responses []spec.Message
+	// Records to persist, in order.
+	Records []Record
+	// Transitions made, in order.
+	Transitions []Transition
+}
+
+// Coordinator is the group coordinator for any number of classic groups.
+type Coordinator struct {
+	cfg     Config
+	groups  map[string]*group
+	timers  timerQueue
+	now     int64
+	nextID  uint64 // numbers new member ids
+	nextSeq uint64 // numbers admissions
+	active  bool   // false once unloaded: every request gets NOT_COORDINATOR
+	out     Ready
+}
+
+// New returns a coordinator with no groups.
+func New(cfg Config) (*Coordinator, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Coordinator{cfg: cfg, groups: map[string]*group{}, active: true}, nil
+}
+
+// ErrTimeWentBack is returned when an input's time is before an earlier one's.
+var ErrTimeWentBack = errors.New("coordinator: time went backwards")
+
+func (c *Coordinator) advance(now int64) error {
+	if now < c.now {
+		return fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
+	}
+	c.now = now
+	return nil
+}
+
+// Handle processes one request message (m.Body is a spec.Request; m.From is
+// where the answer goes) at time now. Timers due at or before now are not
+// fired; call Tick first.
+func (c *Coordinator) Handle(now int64, m spec.Message) (Ready, error) {
+	req, ok := m.Body.(spec.Request)
+	if !ok {
+		return Ready{}, fmt.Errorf("coordinator: message %d from %s is a %T, not a request", m.Correlation, m.From, m.Body)
+	}
+	if err := c.advance(now); err != nil {
+		return Ready{}, err
+	}
+	p := parked{to: m.From, corr: m.Correlation}
+	if !c.active {
+		c.respond(p, notCoordinator(req))
+		return c.flush(), nil
+	}
+	switch r := req.(type) {
+	case *spec.JoinGroupRequest:
+		c.join(p, r)
+	case *spec.SyncGroupRequest:
+		c.syncGroup(p, r)
+	case *spec.HeartbeatRequest:
+		c.respond(p, &spec.HeartbeatResponse{ErrorCode: c.heartbeat(r)})
+	case *spec.LeaveGroupRequest:
+		c.respond(p, c.leave(r))
+	case *spec.OffsetCommitRequest:
+		c.respond(p, c.commit(r))
+	case *spec.OffsetFetchRequest:
+		c.respond(p, c.fetch(r))
+	default:
+		return Ready{}, fmt.Errorf("coordinator: unsupported request %T", req)
+	}
+	return c.flush(), nil
+}
+
+// NextDeadline returns the earliest time a timer is due, if any is armed.
+func (c *Coordinator) NextDeadline() (int64, bool) { return c.timers.next() }
+
+// Tick fires, in deadline order, every timer due at or before now.
+func (c *Coordinator) Tick(now int64) (Ready, error) {
+	if err := c.advance(now); err != nil {
+		return Ready{}, err
+	}
+	for {
+		t, at := c.timers.popDue(now)
+		if t == nil {
+			break
+		}
+		c.now = at // a timer acts at its own deadline
+		c.fire(t)
+	}
+	c.now = now
+	return c.flush(), nil
+}
+
+func (c *Coordinator) fire(t *timer) {
+	switch t.kind {
+	case timerSession:
+		c.expireSession(t.group, t.member)
+	case timerPendingSession:
+		c.expirePending(t.group, t.pendID)
+	case timerJoin:
+		if t.group.initialDelayRunning {
+			c.tryCompleteInitialRebalance(t.group)
+		} else {
+			c.completeJoin(t.group)
+		}
+	case timerSync:
+		c.expirePendingSync(t.group, t.gen)
+	}
+}
+
+// Describe returns the group's view; a group that does not exist is an Empty
+// group at generation 0 with no members.
+func (c *Coordinator) Describe(groupID string) spec.GroupView {
+	g, ok := c.groups[groupID]
+	if !ok {
+		return spec.GroupView{GroupID: groupID, State: spec.Empty}
+	}
+	return g.view()
+}
+
+// Committed returns the group's committed offsets.
+func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
+	out := map[spec.TopicPartition]int64{}
+	if g, ok := c.groups[groupID]; ok {
+		for tp, o := range g.offsets {
+			out[tp] = o.value
+		}
+	}
+	return out
+}
+
+// Unload is a coordinator losing its partition of __consumer_offsets (a
+// failover): every group goes Dead, parked requests get NOT_COORDINATOR, and
+// from now on every request does. Load the records on a new coordinator.
+func (c *Coordinator) Unload(now int64) (Ready, error) {
+	if err := c.advance(now); err != nil {
+		return Ready{}, err
+	}
+	for _, id := range spec.SortedKeys(c.groups) {
+		g := c.groups[id]
+		for _, m := range g.byAdmission() {
+			if m.join != nil {
+				c.respond(*m.join, &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1})
+			}
+			if m.sync != nil {
+				c.respond(*m.sync, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator})
+			}
+			m.join, m.sync = nil, nil
+			c.timers.disarm(&m.session)
+		}
+		for _, p := range g.pending {
+			c.timers.disarm(&p.session)
+		}
+		c.timers.disarm(&g.joinTimer)
+		c.timers.disarm(&g.syncTimer)
+		c.transition(g, spec.Dead)
+	}
+	c.active = false
+	return c.flush(), nil
+}
+
+func notCoordinator(req spec.Request) spec.Response {
+	switch r := req.(type) {
+	case *spec.JoinGroupRequest:
+		return &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1}
+	case *spec.SyncGroupRequest:
+		return &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator}
+	case *spec.HeartbeatRequest:
+		return &spec.HeartbeatResponse{ErrorCode: spec.NotCoordinator}
+	case *spec.LeaveGroupRequest:
+		return &spec.LeaveGroupResponse{ErrorCode: spec.NotCoordinator}
+	case *spec.OffsetCommitRequest:
+		return commitError(r, spec.NotCoordinator)
+	case *spec.OffsetFetchRequest:
+		return &spec.OffsetFetchResponse{ErrorCode: spec.NotCoordinator}
+	}
+	panic(fmt.Sprintf("coordinator: no NOT_COORDINATOR response for %T", req))
+}
+
+func (c *Coordinator) respond(p parked, body spec.Response) {
+	c.out.Responses = append(c.out.Responses, spec.Message{From: spec.CoordinatorNode, To: p.to, Correlation: p.corr, Body: body})
+}
+
+func (c *Coordinator) record(r Record) {
+	c.out.Records = append(c.out.Records, r)
+}
+
+func (c *Coordinator) flush() Ready {
+	out := c.out
+	c.out = Ready{}
+	return out
+}
+
+// transition moves g to state `to`, which must be allowed from its current
+// state: anything else is a bug in this package.
+func (c *Coordinator) transition(g *group, to spec.GroupState) {
+	if !spec.CanTransition(g.state, to) {
+		panic(fmt.Sprintf("coordinator: group %s cannot move from %s to %s", g.id, g.state, to))
+	}
+	c.out.Transitions = append(c.out.Transitions, Transition{Group: g.id, From: g.state, To: to,
+		FromGeneration: g.transitionGen, ToGeneration: g.generation})
+	g.prevState, g.state, g.transitionGen = g.state, to, g.generation
+}
+
+// newMemberID is Kafka's "<client id or instance id>-<UUID>", with a
+// coordinator-wide sequence number standing in for the UUID.
+func (c *Coordinator) newMemberID(prefix string) string {
+	c.nextID++
+	return prefix + "-" + strconv.FormatUint(c.nextID, 10)
+}

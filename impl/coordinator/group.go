@@ -1,0 +1,209 @@
+package coordinator
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// parked is a request the coordinator answers later: a JoinGroup waiting for
+// the join phase to complete, or a SyncGroup waiting for the leader.
+type parked struct {
+	to   string
+	corr int32
+}
+
+// member is one member of a classic group (Kafka's ClassicGroupMember).
+type member struct {
+	id, instanceID, clientID string
+	sessionTimeoutMs         int32
+	rebalanceTimeoutMs       int32
+	protocolType             string
+	protocols                []spec.Protocol
+	assignment               spec.MemberAssignment
+	join, sync               *parked // a parked JoinGroup / SyncGroup, if any
+	isNew                    bool    // added in this join phase; its session is the new-member join timeout
+	seq                      uint64  // admission order: kgroup's stand-in for Kafka's HashMap order
+	session                  timer
+}
+
+// hasSatisfiedHeartbeat is Kafka's ClassicGroupMember.hasSatisfiedHeartbeat:
+// a member parked in JoinGroup or SyncGroup is alive, unless it is new.
+func (m *member) hasSatisfiedHeartbeat() bool {
+	return !m.isNew && (m.join != nil || m.sync != nil)
+}
+
+// metadataFor returns the member's metadata for the named protocol.
+func (m *member) metadataFor(name string) spec.Subscription {
+	for _, p := range m.protocols {
+		if p.Name == name {
+			return p.Metadata
+		}
+	}
+	return spec.Subscription{}
+}
+
+// pendingMember is a dynamic member that got MEMBER_ID_REQUIRED (KIP-394) and
+// has not yet joined with its id.
+type pendingMember struct {
+	id      string
+	session timer
+}
+
+// group is one classic group (Kafka's ClassicGroup).
+type group struct {
+	id         string
+	state      spec.GroupState
+	prevState  spec.GroupState
+	generation int32
+	// transitionGen is the generation at the last state change; a transition
+	// reports it as the generation it came from.
+	transitionGen int32
+	protocolType  string
+	protocolName  string
+	leader        string
+	members       map[string]*member
+	pending       map[string]*pendingMember
+	static        map[string]string // instance id -> member id
+	pendingSync   map[string]bool   // members that have not synced since the join completed
+	// The initial-rebalance delay (group.initial.rebalance.delay.ms).
+	newMemberAdded       bool
+	initialDelayMs       int64
+	initialRemainingMs   int64
+	initialDelayRunning  bool
+	joinTimer, syncTimer timer
+	offsets              map[spec.TopicPartition]offset
+}
+
+type offset struct {
+	value    int64
+	metadata string
+}
+
+func newGroup(id string) *group {
+	g := &group{id: id, state: spec.Empty, members: map[string]*member{}, pending: map[string]*pendingMember{},
+		static: map[string]string{}, pendingSync: map[string]bool{}, offsets: map[spec.TopicPartition]offset{}}
+	g.joinTimer = newTimer(timerJoin, g, nil)
+	g.syncTimer = newTimer(timerSync, g, nil)
+	return g
+}
+
+// byAdmission returns the members in the order they were admitted.
+func (g *group) byAdmission() []*member {
+	ms := make([]*member, 0, len(g.members))
+	for _, m := range g.members {
+		ms = append(ms, m)
+	}
+	slices.SortFunc(ms, func(a, b *member) int { return cmp.Compare(a.seq, b.seq) })
+	return ms
+}
+
+func (g *group) numAwaitingJoin() int {
+	n := 0
+	for _, m := range g.members {
+		if m.join != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// hasAllMembersJoined: every member is parked in JoinGroup and no pending
+// member is still to come back (ClassicGroup.hasAllMembersJoined).
+func (g *group) hasAllMembersJoined() bool {
+	return g.numAwaitingJoin() == len(g.members) && len(g.pending) == 0
+}
+
+// rebalanceTimeoutMs is the largest rebalance timeout among the members.
+func (g *group) rebalanceTimeoutMs() int64 {
+	var t int32
+	for _, m := range g.members {
+		t = max(t, m.rebalanceTimeoutMs)
+	}
+	return int64(t)
+}
+
+// supportsProtocols is ClassicGroup.supportsProtocols: an Empty group takes any
+// non-empty protocol type and list; otherwise the type must match and one of
+// the protocols must be supported by every current member.
+func (g *group) supportsProtocols(protocolType string, protocols []spec.Protocol) bool {
+	if g.state == spec.Empty {
+		return protocolType != "" && len(protocols) > 0
+	}
+	if protocolType != g.protocolType {
+		return false
+	}
+	for _, p := range protocols {
+		if g.supportedByAll(p.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *group) supportedByAll(name string) bool {
+	for _, m := range g.members {
+		if !slices.ContainsFunc(m.protocols, func(p spec.Protocol) bool { return p.Name == name }) {
+			return false
+		}
+	}
+	return true
+}
+
+// selectProtocol is ClassicGroup.selectProtocol: among the protocols every
+// member supports, each member votes for the first in its own preference
+// order, and the most votes win. Kafka breaks a tie by HashMap order; kgroup
+// gives it to the name that sorts first.
+func (g *group) selectProtocol() string {
+	votes := map[string]int{}
+	for _, m := range g.members {
+		for _, p := range m.protocols {
+			if g.supportedByAll(p.Name) {
+				votes[p.Name]++
+				break
+			}
+		}
+	}
+	best := ""
+	for _, name := range spec.SortedKeys(votes) {
+		if best == "" || votes[name] > votes[best] {
+			best = name
+		}
+	}
+	return best
+}
+
+// validateMember is ClassicGroup.validateMember.
+func (g *group) validateMember(memberID, instanceID string) spec.ErrorCode {
+	if instanceID != "" {
+		holder, ok := g.static[instanceID]
+		switch {
+		case !ok:
+			return spec.UnknownMemberID
+		case holder != memberID:
+			return spec.FencedInstanceID
+		}
+		return spec.None
+	}
+	if _, ok := g.members[memberID]; !ok {
+		return spec.UnknownMemberID
+	}
+	return spec.None
+}
+
+// view is the group as spec describes it.
+func (g *group) view() spec.GroupView {
+	v := spec.GroupView{GroupID: g.id, State: g.state, Generation: g.generation, Protocol: g.protocolName, Leader: g.leader}
+	for _, m := range g.members {
+		name := g.protocolName
+		if name == "" && len(m.protocols) > 0 {
+			name = m.protocols[0].Name
+		}
+		v.Members = append(v.Members, spec.MemberView{MemberID: m.id, InstanceID: m.instanceID,
+			Topics: slices.Clone(m.metadataFor(name).Topics), Assignment: m.assignment.Partitions.Clone()})
+	}
+	slices.SortFunc(v.Members, func(a, b spec.MemberView) int { return strings.Compare(a.MemberID, b.MemberID) })
+	return v
+}

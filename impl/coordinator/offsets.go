@@ -1,0 +1,104 @@
+package coordinator
+
+import (
+	"github.com/kgroup/kgroup/internal/mutant"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// commit handles OffsetCommit for classic groups (OffsetMetadataManager.
+// commitOffset and ClassicGroup.validateOffsetCommit). Kafka never checks that
+// a committed offset is at least the previous one, and neither do we.
+func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResponse {
+	g, ok := c.groups[r.GroupID]
+	if !ok {
+		if r.GenerationID >= 0 {
+			return commitError(r, spec.GroupIDNotFound) // OffsetCommit v9+
+		}
+		// A consumer that assigns its own partitions: the group springs into
+		// being, Empty.
+		g = newGroup(r.GroupID)
+		c.groups[r.GroupID] = g
+	}
+	if code := c.validateCommit(g, r); code != spec.None {
+		return commitError(r, code)
+	}
+	resp := &spec.OffsetCommitResponse{}
+	for _, o := range r.Offsets {
+		code := spec.None
+		if len(o.Metadata) > c.cfg.OffsetMetadataMaxBytes {
+			code = spec.OffsetMetadataTooLarge
+		} else {
+			rec := Record{Offset: &OffsetRecord{GroupID: g.id, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}}
+			c.record(rec)
+			c.replay(rec)
+		}
+		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
+	}
+	// A commit in Stable or PreparingRebalance also keeps the member alive.
+	if m, ok := g.members[r.MemberID]; ok && (g.state == spec.Stable || g.state == spec.PreparingRebalance) {
+		c.timers.arm(&m.session, c.now+int64(m.sessionTimeoutMs))
+	}
+	return resp
+}
+
+// validateCommit is ClassicGroup.validateOffsetCommit for non-transactional
+// commits.
+func (c *Coordinator) validateCommit(g *group, r *spec.OffsetCommitRequest) spec.ErrorCode {
+	switch {
+	case g.state == spec.Dead:
+		return spec.CoordinatorNotAvailable
+	case mutant.On(mutant.AcceptStaleCommit):
+		return spec.None
+	case r.GenerationID < 0 && g.state == spec.Empty:
+		return spec.None
+	case r.GenerationID >= 0 || r.MemberID != "" || r.GroupInstanceID != "":
+		if code := g.validateMember(r.MemberID, r.GroupInstanceID); code != spec.None {
+			return code
+		}
+		if r.GenerationID != g.generation {
+			return spec.IllegalGeneration
+		}
+	case g.state != spec.Empty:
+		return spec.UnknownMemberID
+	}
+	if g.state == spec.CompletingRebalance {
+		return spec.RebalanceInProgress
+	}
+	return spec.None
+}
+
+func commitError(r *spec.OffsetCommitRequest, code spec.ErrorCode) *spec.OffsetCommitResponse {
+	resp := &spec.OffsetCommitResponse{}
+	for _, o := range r.Offsets {
+		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
+	}
+	return resp
+}
+
+// fetch handles OffsetFetch: a partition never committed, or a group that
+// does not exist, reads as offset -1 with no error. No partitions means all
+// the group has committed.
+func (c *Coordinator) fetch(r *spec.OffsetFetchRequest) *spec.OffsetFetchResponse {
+	resp := &spec.OffsetFetchResponse{}
+	g := c.groups[r.GroupID]
+	if g != nil && g.state == spec.Dead {
+		g = nil
+	}
+	tps := r.Partitions
+	if tps == nil && g != nil {
+		for tp := range g.offsets {
+			tps = append(tps, tp)
+		}
+		spec.SortPartitions(tps)
+	}
+	for _, tp := range tps {
+		p := spec.OffsetFetchPartition{TopicPartition: tp, Offset: -1}
+		if g != nil {
+			if o, found := g.offsets[tp]; found {
+				p.Offset, p.Metadata = o.value, o.metadata
+			}
+		}
+		resp.Partitions = append(resp.Partitions, p)
+	}
+	return resp
+}

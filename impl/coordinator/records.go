@@ -1,0 +1,174 @@
+package coordinator
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Record is one entry of the coordinator's log (Kafka's __consumer_offsets
+// partition). Exactly one field is set.
+type Record struct {
+	Group  *GroupRecord  `json:"group,omitempty"`
+	Offset *OffsetRecord `json:"offset,omitempty"`
+}
+
+// GroupRecord is Kafka's GroupMetadataValue: a classic group as persisted
+// when the leader's assignment is installed, when a static member is replaced
+// without a rebalance, and when the group becomes Empty.
+type GroupRecord struct {
+	GroupID      string              `json:"group_id"`
+	ProtocolType string              `json:"protocol_type"`
+	Generation   int32               `json:"generation"`
+	Protocol     string              `json:"protocol,omitempty"`
+	Leader       string              `json:"leader,omitempty"`
+	Members      []GroupRecordMember `json:"members"`
+}
+
+// GroupRecordMember is one member of a GroupRecord, with its metadata for the
+// selected protocol only.
+type GroupRecordMember struct {
+	MemberID           string                `json:"member_id"`
+	InstanceID         string                `json:"instance_id,omitempty"`
+	ClientID           string                `json:"client_id"`
+	RebalanceTimeoutMs int32                 `json:"rebalance_timeout_ms"`
+	SessionTimeoutMs   int32                 `json:"session_timeout_ms"`
+	Subscription       spec.Subscription     `json:"subscription"`
+	Assignment         spec.MemberAssignment `json:"assignment"`
+}
+
+// OffsetRecord is Kafka's OffsetCommitValue for one partition.
+type OffsetRecord struct {
+	GroupID string `json:"group_id"`
+	spec.TopicPartition
+	Offset   int64  `json:"offset"`
+	Metadata string `json:"metadata,omitempty"`
+}
+
+// String is the record's one-line text form.
+func (r Record) String() string {
+	switch {
+	case r.Group != nil:
+		g := r.Group
+		var b strings.Builder
+		fmt.Fprintf(&b, "group %s gen=%d protocol=%s leader=%s", g.GroupID, g.Generation, orDash(g.Protocol), orDash(g.Leader))
+		for _, m := range g.Members {
+			fmt.Fprintf(&b, " %s=%s", m.MemberID, m.Assignment.Partitions)
+		}
+		return b.String()
+	case r.Offset != nil:
+		return fmt.Sprintf("offset %s %s=%d", r.Offset.GroupID, r.Offset.TopicPartition, r.Offset.Offset)
+	}
+	return "empty record"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// groupRecord captures g as Kafka persists it.
+func groupRecord(g *group) Record {
+	rec := &GroupRecord{GroupID: g.id, ProtocolType: g.protocolType, Generation: g.generation,
+		Protocol: g.protocolName, Leader: g.leader, Members: []GroupRecordMember{}}
+	for _, m := range g.byAdmission() {
+		a := m.assignment
+		a.Partitions = a.Partitions.Clone()
+		rec.Members = append(rec.Members, GroupRecordMember{MemberID: m.id, InstanceID: m.instanceID, ClientID: m.clientID,
+			RebalanceTimeoutMs: m.rebalanceTimeoutMs, SessionTimeoutMs: m.sessionTimeoutMs,
+			Subscription: m.metadataFor(g.protocolName).Clone(), Assignment: a})
+	}
+	return Record{Group: rec}
+}
+
+// replay applies one record. Offsets change only here, on the live path as on
+// Load; group records rebuild a group as Kafka loads it.
+func (c *Coordinator) replay(r Record) {
+	switch {
+	case r.Offset != nil:
+		g := c.group(r.Offset.GroupID)
+		g.offsets[r.Offset.TopicPartition] = offset{value: r.Offset.Offset, metadata: r.Offset.Metadata}
+	case r.Group != nil:
+		c.replayGroup(r.Group)
+	}
+}
+
+func (c *Coordinator) group(id string) *group {
+	g, ok := c.groups[id]
+	if !ok {
+		g = newGroup(id)
+		c.groups[id] = g
+	}
+	return g
+}
+
+// replayGroup is GroupMetadataManager.replay for GroupMetadataValue: the group
+// comes back Stable if it has members, else Empty; offsets are kept.
+func (c *Coordinator) replayGroup(rec *GroupRecord) {
+	old := c.group(rec.GroupID)
+	g := newGroup(rec.GroupID)
+	g.offsets = old.offsets
+	g.generation, g.transitionGen = rec.Generation, rec.Generation
+	g.protocolType, g.protocolName, g.leader = rec.ProtocolType, rec.Protocol, rec.Leader
+	for _, rm := range rec.Members {
+		c.nextID = max(c.nextID, idSequence(rm.MemberID))
+		c.nextSeq++
+		m := &member{id: rm.MemberID, instanceID: rm.InstanceID, clientID: rm.ClientID,
+			sessionTimeoutMs: rm.SessionTimeoutMs, rebalanceTimeoutMs: rm.RebalanceTimeoutMs, protocolType: rec.ProtocolType,
+			protocols:  []spec.Protocol{{Name: rec.Protocol, Metadata: rm.Subscription.Clone()}},
+			assignment: rm.Assignment, seq: c.nextSeq}
+		m.assignment.Partitions = m.assignment.Partitions.Clone()
+		m.session = newTimer(timerSession, g, m)
+		g.members[m.id] = m
+		if m.instanceID != "" {
+			g.static[m.instanceID] = m.id
+		}
+	}
+	if len(g.members) > 0 {
+		g.state = spec.Stable
+	}
+	c.groups[rec.GroupID] = g
+}
+
+// idSequence reads the sequence number newMemberID put at the end of an id,
+// so a loaded coordinator never hands out an id that is already taken.
+func idSequence(id string) uint64 {
+	i := strings.LastIndexByte(id, '-')
+	n, err := strconv.ParseUint(id[i+1:], 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// Load builds a coordinator from a record log at time now, as Kafka loads a
+// __consumer_offsets partition: groups come back Stable or Empty, every
+// member's session starts afresh, and a group over group.max.size rebalances.
+// The Ready holds what that rebalance did.
+func Load(cfg Config, now int64, records []Record) (*Coordinator, Ready, error) {
+	c, err := New(cfg)
+	if err != nil {
+		return nil, Ready{}, err
+	}
+	c.now = now
+	for i, r := range records {
+		if (r.Group == nil) == (r.Offset == nil) {
+			return nil, Ready{}, fmt.Errorf("coordinator: record %d must hold exactly one of group and offset", i)
+		}
+		c.replay(r)
+	}
+	for _, id := range spec.SortedKeys(c.groups) {
+		g := c.groups[id]
+		for _, m := range g.byAdmission() {
+			c.timers.arm(&m.session, now+int64(m.sessionTimeoutMs))
+		}
+		if c.cfg.GroupMaxSize > 0 && len(g.members) > c.cfg.GroupMaxSize {
+			c.prepareRebalance(g)
+		}
+	}
+	return c, c.flush(), nil
+}

@@ -1,0 +1,103 @@
+// Package transcript runs kgroup's transcript language: a small command
+// language that drives a cluster (coordinator, consumers, network) and prints
+// what happened under each command, in the style of etcd-io/raft's
+// interaction tests. Golden transcripts under impl/testdata are kgroup's
+// readable specification of Kafka's behaviour and the vectors other
+// implementations can replay.
+//
+// A transcript is a sequence of blocks:
+//
+//	# comments are kept as they are
+//	command arg key=value ...
+//	----
+//	output lines (replaced on every run)
+//
+// A command with no "----" section gets one. See the commands in commands.go
+// and `kgroup replay -h`.
+package transcript
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// maxLine bounds one transcript line.
+const maxLine = 1 << 20
+
+// Run executes a transcript and returns it with every command's output
+// filled in. It fails only on a malformed file; a command that fails prints
+// "error: ..." as its output.
+func Run(r io.Reader) (string, error) {
+	blocks, err := parse(r)
+	if err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	s := newSession()
+	for _, b := range blocks {
+		if b.comment {
+			out.WriteString(b.text + "\n")
+			continue
+		}
+		out.WriteString(b.text + "\n----\n")
+		for _, line := range s.run(b.text, b.line) {
+			out.WriteString(line + "\n")
+		}
+		out.WriteString("\n")
+	}
+	return out.String(), nil
+}
+
+type block struct {
+	text    string // the command, or a comment or blank line kept verbatim
+	line    int
+	comment bool
+}
+
+// parse splits a transcript into commands and kept lines; old outputs are
+// dropped.
+func parse(r io.Reader) ([]block, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	var blocks []block
+	inOutput := false
+	pendingBlank := false
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimRight(sc.Text(), " \t\r")
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case inOutput:
+			if trimmed == "" {
+				inOutput = false
+			}
+		case trimmed == "----":
+			if len(blocks) == 0 || blocks[len(blocks)-1].comment {
+				return nil, fmt.Errorf("line %d: ---- without a command before it", n)
+			}
+			inOutput = true
+		case trimmed == "":
+			pendingBlank = true
+		case strings.HasPrefix(trimmed, "#"):
+			blocks = appendBlank(blocks, &pendingBlank)
+			blocks = append(blocks, block{text: trimmed, line: n, comment: true})
+		default:
+			blocks = appendBlank(blocks, &pendingBlank)
+			blocks = append(blocks, block{text: trimmed, line: n})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("reading transcript: %w", err)
+	}
+	return blocks, nil
+}
+
+// appendBlank keeps one blank line between comments, where the author put one.
+func appendBlank(blocks []block, pending *bool) []block {
+	if *pending && len(blocks) > 0 && blocks[len(blocks)-1].comment {
+		blocks = append(blocks, block{text: "", comment: true})
+	}
+	*pending = false
+	return blocks
+}
