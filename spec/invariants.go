@@ -268,7 +268,8 @@ func sortedPartitions[V any](m map[TopicPartition]V) []TopicPartition {
 // skipped (no loss) while it counts what is processed more than once.
 // The zero value is ready; every partition's log starts at offset 0.
 type Ledger struct {
-	end map[TopicPartition]int64 // every offset below end was processed at least once
+	end  map[TopicPartition]int64 // every offset below end was processed at least once
+	dups map[TopicPartition]int64
 	// Duplicates counts records processed more than once.
 	Duplicates int64
 	// Processed counts records processed, duplicates included.
@@ -279,7 +280,7 @@ type Ledger struct {
 // first never-processed offset skips records: that is loss, and an error.
 func (l *Ledger) Process(tp TopicPartition, from, to int64) error {
 	if l.end == nil {
-		l.end = map[TopicPartition]int64{}
+		l.end, l.dups = map[TopicPartition]int64{}, map[TopicPartition]int64{}
 	}
 	if to < from || from < 0 {
 		return fmt.Errorf("ledger: bad batch [%d,%d) of %s", from, to, tp)
@@ -290,9 +291,15 @@ func (l *Ledger) Process(tp TopicPartition, from, to int64) error {
 	}
 	l.Processed += to - from
 	l.Duplicates += min(to, end) - from
+	if min(to, end) > from {
+		l.dups[tp] += min(to, end) - from
+	}
 	l.end[tp] = max(end, to)
 	return nil
 }
+
+// DuplicatesOf counts the records of tp processed more than once.
+func (l *Ledger) DuplicatesOf(tp TopicPartition) int64 { return l.dups[tp] }
 
 // End returns the first offset of tp not yet processed by anyone.
 func (l *Ledger) End(tp TopicPartition) int64 { return l.end[tp] }

@@ -17,6 +17,9 @@ type args struct {
 
 func parseArgs(line string) (*args, error) {
 	words := strings.Fields(line)
+	if len(words) == 0 {
+		return nil, fmt.Errorf("empty command")
+	}
 	a := &args{name: words[0], opts: map[string]string{}, used: map[string]bool{}}
 	for _, w := range words[1:] {
 		k, v, ok := strings.Cut(w, "=")

@@ -29,17 +29,22 @@ const Help = `Commands (one per line; times in milliseconds; NAME is a consumer)
   state | ledger | records | check
   trace heartbeats=on|off            show successful heartbeats (default off)`
 
-// session is one transcript's state.
-type session struct {
+// Session is one transcript's state: the cluster the commands drive.
+type Session struct {
 	cl         *cluster.Cluster
 	heartbeats bool
 	reported   bool // the first violation has been printed
 }
 
-func newSession() *session { return &session{} }
+// NewSession starts a session with no cluster.
+func NewSession() *Session { return &Session{} }
 
-// run executes one command and returns its output lines.
-func (s *session) run(line string, lineNo int) []string {
+// Cluster is the session's cluster (nil before the cluster command).
+func (s *Session) Cluster() *cluster.Cluster { return s.cl }
+
+// Exec executes one command line and returns its output lines: the events it
+// caused, and "error: ..." if it failed.
+func (s *Session) Exec(line string) []string {
 	a, err := parseArgs(line)
 	if err != nil {
 		return []string{"error: " + err.Error()}
@@ -61,7 +66,7 @@ func (s *session) run(line string, lineNo int) []string {
 	return out
 }
 
-func (s *session) dispatch(a *args) ([]string, error) {
+func (s *Session) dispatch(a *args) ([]string, error) {
 	if a.name == "cluster" {
 		return nil, s.newCluster(a)
 	}
@@ -117,7 +122,7 @@ func firstErr(errs ...error) error {
 	return nil
 }
 
-func (s *session) newCluster(a *args) error {
+func (s *Session) newCluster(a *args) error {
 	cfg := cluster.Config{GroupID: a.str("group", "g"), Coordinator: coordinator.DefaultConfig(), Topics: map[string]int32{}}
 	for _, t := range a.list("topics") {
 		name, n, ok := strings.Cut(t, ":")
@@ -152,7 +157,7 @@ func (s *session) newCluster(a *args) error {
 
 // start launches consumers. Transcripts default to no auto-commit so every
 // commit in them is one the transcript asked for.
-func (s *session) start(a *args) error {
+func (s *Session) start(a *args) error {
 	if len(a.pos) == 0 {
 		return fmt.Errorf("start: name at least one consumer")
 	}
@@ -178,7 +183,7 @@ func (s *session) start(a *args) error {
 	return nil
 }
 
-func (s *session) consumerOptions(a *args, cfg *consumer.Config) error {
+func (s *Session) consumerOptions(a *args, cfg *consumer.Config) error {
 	if names := a.list("assignor"); names != nil {
 		cfg.Assignors = nil
 		for _, name := range names {
@@ -226,7 +231,7 @@ func (s *session) consumerOptions(a *args, cfg *consumer.Config) error {
 	return err
 }
 
-func (s *session) advance(a *args) error {
+func (s *Session) advance(a *args) error {
 	if err := a.done(1, 1); err != nil {
 		return err
 	}
@@ -241,7 +246,7 @@ func (s *session) advance(a *args) error {
 }
 
 // stabilize advances time deadline by deadline until the group converges.
-func (s *session) stabilize(a *args) ([]string, error) {
+func (s *Session) stabilize(a *args) ([]string, error) {
 	limit, err := a.int64("max", 600000)
 	if err != nil {
 		return nil, err
@@ -256,7 +261,7 @@ func (s *session) stabilize(a *args) ([]string, error) {
 	return []string{fmt.Sprintf("converged at %d", at)}, nil
 }
 
-func (s *session) consume(a *args) error {
+func (s *Session) consume(a *args) error {
 	if err := a.done(1, 3); err != nil {
 		return err
 	}
@@ -276,7 +281,7 @@ func (s *session) consume(a *args) error {
 	return s.cl.Consume(a.pos[0], count, tp)
 }
 
-func (s *session) commit(a *args) ([]string, error) {
+func (s *Session) commit(a *args) ([]string, error) {
 	meta, err := a.int64("metadata", 0)
 	if err != nil {
 		return nil, err
@@ -291,7 +296,7 @@ func (s *session) commit(a *args) ([]string, error) {
 	return nil, err
 }
 
-func (s *session) topic(a *args) error {
+func (s *Session) topic(a *args) error {
 	if a.name == "refresh-metadata" {
 		return firstErr(a.done(0, 0), s.cl.RefreshMetadata())
 	}
@@ -311,7 +316,7 @@ func (s *session) topic(a *args) error {
 	return s.cl.AddPartitions(a.pos[0], int32(n))
 }
 
-func (s *session) network(a *args) ([]string, error) {
+func (s *Session) network(a *args) ([]string, error) {
 	if err := a.done(0, 1); err != nil {
 		return nil, err
 	}
@@ -352,7 +357,7 @@ func (s *session) network(a *args) ([]string, error) {
 	return nil, s.cl.Deliver(id)
 }
 
-func (s *session) show(a *args) ([]string, error) {
+func (s *Session) show(a *args) ([]string, error) {
 	if err := a.done(0, 0); err != nil {
 		return nil, err
 	}
@@ -423,7 +428,7 @@ func dash(s string) string {
 }
 
 // events formats what happened since the last command.
-func (s *session) events() []string {
+func (s *Session) events() []string {
 	var out []string
 	for _, e := range s.cl.TakeEvents() {
 		if line, ok := s.formatEvent(e); ok {
@@ -433,7 +438,7 @@ func (s *session) events() []string {
 	return out
 }
 
-func (s *session) formatEvent(e spec.Event) (string, bool) {
+func (s *Session) formatEvent(e spec.Event) (string, bool) {
 	at := fmt.Sprintf("@%d ", e.At)
 	switch e.Kind {
 	case spec.EvDeliver:

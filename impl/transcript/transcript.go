@@ -35,14 +35,14 @@ func Run(r io.Reader) (string, error) {
 		return "", err
 	}
 	var out strings.Builder
-	s := newSession()
+	s := NewSession()
 	for _, b := range blocks {
 		if b.comment {
 			out.WriteString(b.text + "\n")
 			continue
 		}
 		out.WriteString(b.text + "\n----\n")
-		for _, line := range s.run(b.text, b.line) {
+		for _, line := range s.Exec(b.text) {
 			out.WriteString(line + "\n")
 		}
 		out.WriteString("\n")
@@ -100,4 +100,9 @@ func appendBlank(blocks []block, pending *bool) []block {
 	}
 	*pending = false
 	return blocks
+}
+
+// Violated reports whether a transcript's output shows a broken rule.
+func Violated(output string) bool {
+	return strings.Contains(output, "\nVIOLATION: ")
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestAssign(t *testing.T) {
+	in := `{"assignor":"range","partitions":{"t1":3,"t2":2},"members":[
+		{"member_id":"c1","instance_id":"","rack":"","topics":["t1","t2"],"owned":{"t1":[0]},"generation":1},
+		{"member_id":"c2","topics":["t1"]},
+		{"member_id":"c3","topics":["t2"]}]}`
+	code, out, errs := runCLI(t, in, "assign")
+	want := `{"assignment":{"c1":{"t1":[0,1],"t2":[0]},"c2":{"t1":[2]},"c3":{"t2":[1]}}}` + "\n"
+	if code != 0 || out != want || errs != "" {
+		t.Fatalf("code %d\nstdout %q\nwant   %q\nstderr %q", code, out, want, errs)
+	}
+	// Every member appears, even with nothing; member order does not matter.
+	code, out, _ = runCLI(t, `{"assignor":"roundrobin","partitions":{"t":1},"members":[{"member_id":"b","topics":["t"]},{"member_id":"a","topics":["t"]}]}`, "assign")
+	if code != 0 || out != `{"assignment":{"a":{"t":[0]},"b":{}}}`+"\n" {
+		t.Fatalf("code %d stdout %q", code, out)
+	}
+}
+
+func TestAssignWarnsAboutUnknownTopics(t *testing.T) {
+	code, out, errs := runCLI(t, `{"assignor":"range","partitions":{"t":1},"members":[{"member_id":"a","topics":["t","ghost"]}]}`, "assign")
+	if code != 0 || out != `{"assignment":{"a":{"t":[0]}}}`+"\n" || !strings.Contains(errs, `warning: topic "ghost"`) {
+		t.Fatalf("code %d stdout %q stderr %q", code, out, errs)
+	}
+}
+
+func TestAssignRejectsBadInput(t *testing.T) {
+	for name, in := range map[string]string{
+		"malformed":         `{"assignor":"range",`,
+		"not an object":     `[1,2,3]`,
+		"unknown field":     `{"assignor":"range","partitions":{},"members":[],"extra":1}`,
+		"unknown member fd": `{"assignor":"range","partitions":{},"members":[{"member_id":"a","colour":"red"}]}`,
+		"unknown assignor":  `{"assignor":"fastest","partitions":{},"members":[]}`,
+		"missing assignor":  `{"partitions":{},"members":[]}`,
+		"duplicate member":  `{"assignor":"range","partitions":{"t":1},"members":[{"member_id":"a"},{"member_id":"a"}]}`,
+		"empty member id":   `{"assignor":"range","partitions":{"t":1},"members":[{"member_id":""}]}`,
+		"negative count":    `{"assignor":"range","partitions":{"t":-1},"members":[]}`,
+		"huge count":        `{"assignor":"range","partitions":{"t":99999999999},"members":[]}`,
+		"owned too high":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[2]}}]}`,
+		"owned negative":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[-1]}}]}`,
+		"owned twice":       `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[1,1]}}]}`,
+		"bad generation":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","generation":-5}]}`,
+		"wrong type":        `{"assignor":"range","partitions":{"t":"six"},"members":[]}`,
+		"two values":        `{"assignor":"range","partitions":{},"members":[]} {}`,
+		"empty":             ``,
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, out, errs := runCLI(t, in, "assign")
+			if code != 2 || out != "" || strings.Count(strings.TrimSpace(errs), "\n") != 0 || errs == "" {
+				t.Fatalf("code %d, stdout %q, stderr %q: want exit 2, no output, one line on stderr", code, out, errs)
+			}
+		})
+	}
+}
+
+func TestReplay(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "t.txt")
+	os.WriteFile(file, []byte("cluster topics=t:2\nstart c1\nadvance 4000\nstate\n"), 0o644)
+	code, out, errs := runCLI(t, "", "replay", file)
+	if code != 0 || errs != "" || !strings.Contains(out, "state\n----\ngroup g Stable gen=1") {
+		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
+	}
+	// From stdin, with a command error: printed as output, not a crash.
+	code, out, _ = runCLI(t, "cluster topics=t:1\nstart\n", "replay", "-")
+	if code != 0 || !strings.Contains(out, "error: start: name at least one consumer") {
+		t.Fatalf("code %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "replay", "/no/such/file"); code != 2 {
+		t.Fatalf("missing file: code %d", code)
+	}
+	if code, _, _ := runCLI(t, "", "replay"); code != 2 {
+		t.Fatalf("no file: code %d", code)
+	}
+}
+
+func TestSim(t *testing.T) {
+	code, out, errs := runCLI(t, "", "sim")
+	if code != 0 || errs != "" {
+		t.Fatalf("code %d stderr %q", code, errs)
+	}
+	for _, want := range []string{"c2 crashes", "generation 2 assigned", "orders-2: 410 replayed", "ownership from"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+	bad := filepath.Join(t.TempDir(), "bad.txt")
+	os.WriteFile(bad, []byte("cluster topics=t:1\nrun ten\n"), 0o644)
+	if code, _, errs := runCLI(t, "", "sim", bad); code != 1 || !strings.Contains(errs, "line 2") {
+		t.Fatalf("bad scenario: code %d stderr %q", code, errs)
+	}
+}
+
+func TestUsage(t *testing.T) {
+	if code, _, _ := runCLI(t, ""); code != 2 {
+		t.Fatal("no command should be a usage error")
+	}
+	if code, _, errs := runCLI(t, "", "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("code %d %q", code, errs)
+	}
+}
