@@ -112,6 +112,8 @@ func (cl *Cluster) Failover() error {
 		return err
 	}
 	cl.coord = coord
+	g := coord.Describe(cl.cfg.GroupID)
+	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})
 	cl.checker.failover()
 	cl.applyCoordinator(loaded)
 	cl.settleIfAuto()

@@ -142,10 +142,14 @@ func (s *Session) newCluster(a *args) error {
 		return err
 	}
 	cfg.Coordinator.GroupMaxSize = int(maxSize)
-	cfg.AutoDeliver = !a.has("manual")
-	a.used["manual"] = true
-	if err := a.done(0, 0); err != nil {
+	if err := a.done(0, 1); err != nil {
 		return err
+	}
+	switch {
+	case len(a.pos) == 0:
+		cfg.AutoDeliver = true
+	case a.pos[0] != "manual":
+		return fmt.Errorf("cluster: unknown word %q (did you mean manual?)", a.pos[0])
 	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
