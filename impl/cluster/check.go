@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"reflect"
 
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/spec"
@@ -27,6 +28,9 @@ type checker struct {
 	failedOver bool
 	// Steps counts afterStep calls: how many states were checked.
 	steps int64
+	// settled: the group reached Stable or Empty during the step, so its log
+	// must now rebuild it.
+	settled bool
 }
 
 type reqKey struct {
@@ -69,6 +73,40 @@ func (ck *checker) response(after spec.GroupView, m spec.Message) {
 // transition checks rule 5 for one state change.
 func (ck *checker) transition(t coordinator.Transition) {
 	ck.fail(spec.CheckTransition(t.From, t.FromGeneration, t.To, t.ToGeneration))
+	if t.Group == ck.cl.cfg.GroupID && (t.To == spec.Stable || t.To == spec.Empty) {
+		ck.settled = true
+	}
+}
+
+// checkReplay is the record discipline (DESIGN §3): once a group is Stable
+// or Empty, a coordinator that loads the log describes it exactly as the live
+// one does — the log holds everything a failover needs.
+func (ck *checker) checkReplay(live spec.GroupView) error {
+	loaded, _, err := coordinator.Load(ck.cl.cfg.Coordinator, ck.cl.now, ck.cl.records)
+	if err != nil {
+		return fmt.Errorf("records: the log does not load: %w", err)
+	}
+	if got := loaded.Describe(ck.cl.cfg.GroupID); !reflect.DeepEqual(normalize(got), normalize(live)) {
+		return fmt.Errorf("records: the log rebuilds the group as %+v, but it is %+v", got, live)
+	}
+	return nil
+}
+
+// normalize makes empty and nil assignments and lists compare equal.
+func normalize(g spec.GroupView) spec.GroupView {
+	for i := range g.Members {
+		g.Members[i].Assignment.Normalize()
+		if len(g.Members[i].Assignment) == 0 {
+			g.Members[i].Assignment = nil
+		}
+		if len(g.Members[i].Topics) == 0 {
+			g.Members[i].Topics = nil
+		}
+	}
+	if len(g.Members) == 0 {
+		g.Members = nil
+	}
+	return g
 }
 
 // consumerEvent feeds processed batches to the ledger (rule 3, no loss).
@@ -89,6 +127,10 @@ func (ck *checker) failover() {
 func (ck *checker) afterStep() {
 	ck.steps++
 	s := ck.cl.Snapshot()
+	if ck.settled && (s.Group.State == spec.Stable || s.Group.State == spec.Empty) {
+		ck.fail(ck.checkReplay(s.Group))
+	}
+	ck.settled = false
 	ck.fail(spec.CheckSnapshot(s))
 	ck.fail(spec.CheckCommittedProcessed(s.Committed, &ck.ledger))
 	if ck.havePrev {

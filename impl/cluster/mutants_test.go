@@ -25,6 +25,7 @@ func TestCheckersCatchPlantedBugs(t *testing.T) {
 		{mutant.KeepOnRejoin, "exclusive ownership"},
 		{mutant.SkipAhead, "no loss"},
 		{mutant.CommitZero, "offsets: the committed offset"},
+		{mutant.ForgetGroupRecord, "records: the log rebuilds"},
 	}
 	const seeds = 400
 	for _, c := range cases {

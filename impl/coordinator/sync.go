@@ -67,7 +67,9 @@ func (c *Coordinator) installPlan(g *group, plan []spec.SyncGroupAssignment) {
 		a.Partitions.Normalize()
 		m.assignment = a
 	}
-	c.record(groupRecord(g))
+	if !mutant.On(mutant.ForgetGroupRecord) {
+		c.record(groupRecord(g))
+	}
 	c.propagate(g)
 	c.transition(g, spec.Stable)
 }

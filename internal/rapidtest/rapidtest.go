@@ -1,0 +1,29 @@
+// Package rapidtest makes kgroup's rapid properties reproducible by default:
+// a test binary's TestMain calls Defaults, which fixes rapid's seed and
+// number of checks unless the command line sets them (-rapid.seed=0 asks for
+// a random seed; rapid prints the seed of any failure). Test code only.
+package rapidtest
+
+import (
+	"flag"
+	"os"
+	"strconv"
+	"testing"
+)
+
+// Seed is the seed CI uses; the date kgroup's rapid suites were pinned.
+const Seed = 20261121
+
+// Main parses flags, applies the defaults and runs the tests.
+func Main(m *testing.M, checks int) {
+	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["rapid.seed"] {
+		flag.Set("rapid.seed", strconv.Itoa(Seed))
+	}
+	if !set["rapid.checks"] {
+		flag.Set("rapid.checks", strconv.Itoa(checks))
+	}
+	os.Exit(m.Run())
+}
