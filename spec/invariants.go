@@ -12,15 +12,22 @@ import (
 // that any implementation can build the arguments from its own state.
 
 // CheckExclusiveOwnership is rule 1: at every instant, each partition is owned
-// (being consumed) by at most one consumer that the coordinator still counts as
-// a member. Zombies — consumers the coordinator has expelled but that have not
-// yet noticed — may still believe they own partitions; they are excluded
-// because rule 2 fences them. A consumer counts when it is alive and its
-// MemberID is among s.Group.Members.
+// (being consumed) by at most one consumer whose commits the coordinator would
+// still accept: a live consumer that the coordinator counts as a member, at
+// the group's current generation.
+//
+// Zombies are excluded because rule 2 fences them: a consumer the coordinator
+// has expelled but that has not yet noticed, and — the case that makes the
+// generation part necessary — a static member (KIP-345) that missed a
+// rebalance. Kafka keeps such a member in the group at the new generation and
+// may hand its old partitions to others, while the member itself, until it
+// hears of the new generation, still consumes them; its commits are rejected
+// with ILLEGAL_GENERATION. (kgroup's first statement of this rule counted every
+// member; transcript static_member_misses_rebalance shows Kafka breaking it.)
 func CheckExclusiveOwnership(s Snapshot) error {
 	owner := map[TopicPartition]string{}
 	for _, c := range s.Consumers {
-		if !c.Alive {
+		if !c.Alive || c.Generation != s.Group.Generation {
 			continue
 		}
 		if _, ok := s.Group.Member(c.MemberID); !ok {
@@ -28,7 +35,7 @@ func CheckExclusiveOwnership(s Snapshot) error {
 		}
 		for _, tp := range c.Owned {
 			if prev, dup := owner[tp]; dup {
-				return fmt.Errorf("exclusive ownership: %s is owned by both %s and %s, and the coordinator counts both as members", tp, prev, c.Name)
+				return fmt.Errorf("exclusive ownership: %s is owned by both %s and %s, members of generation %d", tp, prev, c.Name, s.Group.Generation)
 			}
 			owner[tp] = c.Name
 		}
@@ -364,14 +371,18 @@ func CheckGenerations(prev, next Snapshot) error {
 }
 
 // CheckStableGeneration is the second half of rule 5 within one snapshot: when
-// the group is Stable, every live consumer that is a member and considers
-// itself STABLE is at the group's generation.
+// the group is Stable, every live consumer that is a dynamic member and
+// considers itself STABLE is at the group's generation. Static members are
+// exempt: Kafka keeps a static member that missed a rebalance in the group,
+// and it stays STABLE at its old generation until it hears otherwise (its
+// requests are then answered ILLEGAL_GENERATION; rule 2 fences it meanwhile).
 func CheckStableGeneration(s Snapshot) error {
 	if s.Group.State != Stable {
 		return nil
 	}
 	for _, c := range s.Consumers {
-		if _, ok := s.Group.Member(c.MemberID); c.Alive && ok && c.State == ClientStable && c.Generation != s.Group.Generation {
+		m, ok := s.Group.Member(c.MemberID)
+		if c.Alive && ok && m.InstanceID == "" && c.State == ClientStable && c.Generation != s.Group.Generation {
 			return fmt.Errorf("generations: group Stable at generation %d but member %s (%s) is stable at %d",
 				s.Group.Generation, c.MemberID, c.Name, c.Generation)
 		}

@@ -67,7 +67,13 @@ func TestExclusiveOwnership(t *testing.T) {
 	dead.Consumers = append(dead.Consumers, crashed)
 	wantOK(t, CheckExclusiveOwnership(dead))
 
-	// Planted: two members consume t-0.
+	// A member of an older generation (a static member that missed a
+	// rebalance) is fenced by its generation, so it is not counted.
+	stale := ok
+	stale.Consumers = append(stale.Consumers, consumer("c5", "b", 2, "t-0"))
+	wantOK(t, CheckExclusiveOwnership(stale))
+
+	// Planted: two members of the current generation consume t-0.
 	bad := ok
 	bad.Consumers = []ConsumerView{consumer("c1", "a", 3, "t-0"), consumer("c2", "b", 3, "t-0", "t-1")}
 	wantErr(t, CheckExclusiveOwnership(bad), "t-0", "c1", "c2")
@@ -181,6 +187,9 @@ func TestGenerationRules(t *testing.T) {
 	wantErr(t, CheckStableGeneration(s), "stable at 5")
 	s.Consumers[0].Generation = 6
 	wantOK(t, CheckStableGeneration(s))
+	// A static member that missed the rebalance is exempt.
+	static := Snapshot{Group: group(Stable, 6, MemberView{MemberID: "a", InstanceID: "i1"}), Consumers: []ConsumerView{consumer("c1", "a", 5)}}
+	wantOK(t, CheckStableGeneration(static))
 }
 
 func TestCheckConverged(t *testing.T) {
