@@ -212,3 +212,17 @@ func (cl *Cluster) Frozen(name string) bool {
 	n, ok := cl.nodes[name]
 	return ok && n.frozen
 }
+
+// AdminNode is the network name of an administrator's client (kafka-consumer-groups.sh).
+const AdminNode = "admin"
+
+// RemoveStatic is the administrator removing a static member by its instance
+// id (LeaveGroup with an empty member id, KIP-345). Static members never leave
+// on their own; this, or their session expiring, is how they go.
+func (cl *Cluster) RemoveStatic(instanceID string) error {
+	cl.adminCorr++
+	cl.net.send(spec.Message{From: AdminNode, To: spec.CoordinatorNode, Correlation: cl.adminCorr,
+		Body: &spec.LeaveGroupRequest{GroupID: cl.cfg.GroupID, Members: []spec.LeaveGroupMember{{GroupInstanceID: instanceID,
+			Reason: "removed by an administrator"}}}})
+	return cl.after()
+}

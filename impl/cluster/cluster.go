@@ -45,6 +45,7 @@ type Cluster struct {
 	checker   checker
 	events    []spec.Event
 	listeners []func(spec.Event)
+	adminCorr int32
 }
 
 // node is one consumer process name; restarts replace its consumer.

@@ -163,6 +163,10 @@ func (cl *Cluster) deliver(f Flight) {
 		cl.applyCoordinator(ready)
 		return
 	}
+	if m.To == AdminNode {
+		cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
+		return
+	}
 	n := cl.nodeAt(m.To)
 	if n == nil || !n.running() || n.address() != m.To {
 		cl.log(spec.Event{Kind: spec.EvDrop, Msg: &m, Detail: "recipient gone"})

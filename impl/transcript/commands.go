@@ -26,14 +26,20 @@ const Help = `Commands (one per line; times in milliseconds; NAME is a consumer)
   create-topic T N | add-partitions T N | delete-topic T | refresh-metadata
   inflight | deliver [ID|all] | drop ID | settle | hold NAME | release NAME
   failover                           move the group to a new coordinator that loads the log
+  remove-static INSTANCE-ID          an administrator removes a static member (LeaveGroup)
   state | ledger | records | check
-  trace heartbeats=on|off            show successful heartbeats (default off)`
+  stats                              rebalances and partitions paused since the last stats
+  trace [heartbeats=on|off] [messages=on|off]
+                                     show successful heartbeats (default off); messages=off
+                                     prints only callbacks and group states`
 
 // Session is one transcript's state: the cluster the commands drive.
 type Session struct {
 	cl         *cluster.Cluster
 	heartbeats bool
+	quiet      bool // trace messages=off: callbacks and group states only
 	reported   bool // the first violation has been printed
+	stats      stats
 }
 
 // NewSession starts a session with no cluster.
@@ -71,9 +77,10 @@ func (s *Session) dispatch(a *args) ([]string, error) {
 		return nil, s.newCluster(a)
 	}
 	if a.name == "trace" {
-		var err error
-		s.heartbeats, err = a.onOff("heartbeats", false)
-		return nil, firstErr(err, a.done(0, 0))
+		hb, err1 := a.onOff("heartbeats", s.heartbeats)
+		msgs, err2 := a.onOff("messages", !s.quiet)
+		s.heartbeats, s.quiet = hb, !msgs
+		return nil, firstErr(err1, err2, a.done(0, 0))
 	}
 	if s.cl == nil {
 		return nil, fmt.Errorf("%s: no cluster yet (start with: cluster topics=t:6)", a.name)
@@ -101,6 +108,10 @@ func (s *Session) dispatch(a *args) ([]string, error) {
 		return s.network(a)
 	case "failover":
 		return nil, firstErr(a.done(0, 0), s.cl.Failover())
+	case "remove-static":
+		return nil, firstErr(a.done(1, 1), s.cl.RemoveStatic(a.pos[0]))
+	case "stats":
+		return s.stats.report(), a.done(0, 0)
 	case "state", "ledger", "records", "check":
 		return s.show(a)
 	}
@@ -155,7 +166,8 @@ func (s *Session) newCluster(a *args) error {
 	if err != nil {
 		return err
 	}
-	s.cl, s.reported = cl, false
+	s.cl, s.reported, s.stats = cl, false, stats{}
+	cl.OnEvent(func(e spec.Event) { s.stats.observe(cl, e) })
 	return nil
 }
 
@@ -446,12 +458,12 @@ func (s *Session) formatEvent(e spec.Event) (string, bool) {
 	at := fmt.Sprintf("@%d ", e.At)
 	switch e.Kind {
 	case spec.EvDeliver:
-		if !s.heartbeats && quietHeartbeat(*e.Msg) {
+		if s.quiet || (!s.heartbeats && quietHeartbeat(*e.Msg)) {
 			return "", false
 		}
 		return at + e.Msg.String(), true
 	case spec.EvDrop:
-		if !s.heartbeats && quietHeartbeat(*e.Msg) {
+		if s.quiet || (!s.heartbeats && quietHeartbeat(*e.Msg)) {
 			return "", false
 		}
 		why := ""
