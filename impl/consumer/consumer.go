@@ -9,6 +9,13 @@
 // heartbeat) are one state machine here; Stall stops the application half
 // (max.poll.interval.ms keeps counting) while heartbeats go on.
 //
+// Before a rebalance (eager), and for what a cooperative assignment takes
+// away, Kafka may send two commits: the async auto-commit of onJoinPrepare
+// and the listener's commitSync in onPartitionsRevoked. One model commit
+// stands for both; the consumer waits for it, retries it on retriable errors
+// (until the rebalance timeout, or default.api.timeout.ms inside
+// onJoinComplete), and only then revokes.
+//
 // Nothing inside reads a clock or the network. Inputs carry the logical time;
 // each returns an Output with the requests to send and the callbacks that ran.
 package consumer
@@ -70,8 +77,10 @@ func DefaultConfig(name, groupID string, topics ...string) Config {
 
 func (c Config) validate() error {
 	switch {
-	case c.Name == "" || c.GroupID == "":
-		return errors.New("consumer config: name and group id are required")
+	case c.Name == "":
+		return errors.New("consumer config: a name is required")
+	case c.GroupID == "":
+		return fmt.Errorf("consumer %s: a group id is required", c.Name)
 	case len(c.Assignors) == 0:
 		return fmt.Errorf("consumer %s: no assignor configured", c.Name)
 	case c.HeartbeatIntervalMs <= 0 || c.HeartbeatIntervalMs >= int64(c.SessionTimeoutMs):
@@ -153,8 +162,15 @@ type request struct {
 	corr     int32
 	kind     string
 	deadline int64
-	gen      int32 // the generation when sent
+	gen      int32  // the generation when sent
+	member   string // the member id when sent
 	role     commitRole
+}
+
+// sameGeneration is CoordinatorResponseHandler.generationUnchanged: the
+// consumer is still in the generation (and member id) it sent req under.
+func (c *Consumer) sameGeneration(req request) bool {
+	return req.gen == c.generation && req.member == c.memberID
 }
 
 // commitRole says why a commit was sent.
@@ -174,6 +190,9 @@ type revocation struct {
 	// finishing the assignment that caused the revocation (cooperative).
 	then    afterRevoke
 	pending []spec.TopicPartition // the assignment to finish, for finishAssignment
+	// deadline ends the wait: a commit failing with retriable errors is
+	// retried until then (corr 0 while a retry is due), then given up.
+	deadline int64
 }
 
 type afterRevoke uint8
@@ -291,12 +310,7 @@ func (c *Consumer) Unstall(now int64) (Output, error) {
 func (c *Consumer) Metadata(now int64, topics map[string]int32) (Output, error) {
 	return c.step(now, func() error {
 		c.topics = maps(topics)
-		if c.leader && c.snapshot != nil && c.metadataChanged() {
-			// ConsumerCoordinator.rejoinNeededOrPending: the leader saw the
-			// group's topics change since it assigned, so it rebalances.
-			c.requestRejoin()
-		}
-		return nil
+		return nil // the poll that ends the step compares it with the leader's snapshot
 	})
 }
 
@@ -331,7 +345,8 @@ func (c *Consumer) emit(e spec.Event) {
 // send puts a request on the wire and tracks it until its response or timeout.
 func (c *Consumer) send(body spec.Request, timeoutMs int64, role commitRole) int32 {
 	c.corr++
-	c.inflight = append(c.inflight, request{corr: c.corr, kind: body.Kind(), deadline: c.now + timeoutMs, gen: c.generation, role: role})
+	c.inflight = append(c.inflight, request{corr: c.corr, kind: body.Kind(), deadline: c.now + timeoutMs,
+		gen: c.generation, member: c.memberID, role: role})
 	c.out.Messages = append(c.out.Messages, spec.Message{From: c.cfg.Address, To: spec.CoordinatorNode, Correlation: c.corr, Body: body})
 	return c.corr
 }

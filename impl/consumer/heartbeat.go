@@ -10,15 +10,15 @@ import (
 func (c *Consumer) handle(req request, resp spec.Response) {
 	switch r := resp.(type) {
 	case *spec.JoinGroupResponse:
-		c.onJoinResponse(r)
+		c.onJoinResponse(req, r)
 	case *spec.SyncGroupResponse:
-		c.onSyncResponse(r)
+		c.onSyncResponse(req, r)
 	case *spec.HeartbeatResponse:
 		c.onHeartbeatResponse(req, r.ErrorCode)
 	case *spec.OffsetCommitResponse:
 		c.onCommitResponse(req, r)
 	case *spec.OffsetFetchResponse:
-		c.onFetchResponse(r)
+		c.onFetchResponse(req, r)
 	case *spec.LeaveGroupResponse:
 		// Best effort: the client has already reset itself.
 	}
@@ -39,9 +39,14 @@ func (c *Consumer) enableHeartbeat() {
 }
 
 // onHeartbeatResponse is HeartbeatResponseHandler. Errors about a generation
-// the consumer has already left behind are ignored.
+// the consumer has already left behind are ignored: the heartbeat counts as
+// answered, which restarts the session timer (Heartbeat.receiveHeartbeat).
 func (c *Consumer) onHeartbeatResponse(req request, code spec.ErrorCode) {
-	stale := req.gen != c.generation
+	stale := !c.sameGeneration(req)
+	if stale && (code == spec.IllegalGeneration || code == spec.UnknownMemberID || code == spec.FencedInstanceID) {
+		c.sessionDeadline = c.now + int64(c.cfg.SessionTimeoutMs)
+		return
+	}
 	switch code {
 	case spec.None:
 		c.sessionDeadline = c.now + int64(c.cfg.SessionTimeoutMs)
@@ -51,17 +56,11 @@ func (c *Consumer) onHeartbeatResponse(req request, code spec.ErrorCode) {
 			c.requestRejoin()
 		}
 	case spec.IllegalGeneration:
-		if !stale {
-			c.resetGeneration(false)
-		}
+		c.resetGeneration(false)
 	case spec.UnknownMemberID:
-		if !stale {
-			c.resetGeneration(true)
-		}
+		c.resetGeneration(true)
 	case spec.FencedInstanceID:
-		if !stale {
-			c.fail("FENCED_INSTANCE_ID")
-		}
+		c.fail("FENCED_INSTANCE_ID")
 	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
 		c.markCoordinatorUnknown()
 	}
@@ -81,9 +80,7 @@ func (c *Consumer) markCoordinatorUnknown() {
 			c.state = spec.ClientUnjoined
 			c.requestRejoin()
 		case "OffsetCommit":
-			if c.revoking != nil && c.revoking.corr == r.corr {
-				c.revokeDone()
-			}
+			c.commitFailedRetriably(r)
 		}
 	}
 }
@@ -108,8 +105,11 @@ func (c *Consumer) NextDeadline() (int64, bool) {
 			at(c.pollDeadline)
 		}
 	}
-	if c.cfg.AutoCommit && c.state == spec.ClientStable && !c.stalled && !c.coordinatorUnknown {
+	if c.cfg.AutoCommit && c.state == spec.ClientStable && !c.stalled && !c.coordinatorUnknown && c.revoking == nil {
 		at(c.nextAutoCommitAt)
+	}
+	if c.revoking != nil && !c.stalled && !c.coordinatorUnknown {
+		at(c.revoking.deadline)
 	}
 	return next, ok
 }
@@ -166,8 +166,11 @@ func (c *Consumer) pollTimeoutExpired() {
 	c.resetGeneration(true)
 }
 
+// sendLeave is the request half of AbstractCoordinator.maybeLeaveGroup: only a
+// dynamic member that holds a member id, is not UNJOINED and knows its
+// coordinator sends LeaveGroup.
 func (c *Consumer) sendLeave() {
-	if c.cfg.InstanceID == "" && c.memberID != "" && c.state != spec.ClientUnjoined {
+	if c.cfg.InstanceID == "" && c.memberID != "" && c.state != spec.ClientUnjoined && !c.coordinatorUnknown {
 		c.send(&spec.LeaveGroupRequest{GroupID: c.cfg.GroupID, Members: []spec.LeaveGroupMember{{MemberID: c.memberID,
 			Reason: "the consumer is being closed"}}}, c.cfg.RequestTimeoutMs, 0)
 	}
@@ -186,7 +189,10 @@ func (c *Consumer) Close(now int64) (Output, error) {
 		return Output{}, nil
 	}
 	settled := c.generation >= 0 && c.memberID != "" && c.state == spec.ClientStable
-	if settled && (c.cfg.AutoCommit || c.cfg.CommitOnRevoke) {
+	if settled && (c.cfg.AutoCommit || c.cfg.CommitOnRevoke) && len(c.knownPositions(c.owned)) > 0 {
+		// commitSync first finds the coordinator if it is unknown
+		// (ConsumerCoordinator.commitOffsetsSync -> ensureCoordinatorReady).
+		c.coordinatorUnknown = false
 		c.commitPositions(c.owned, commitOnRevoke)
 	}
 	if settled {

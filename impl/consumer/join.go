@@ -13,13 +13,21 @@ import (
 // may wait a rebalance timeout plus this before the client gives up.
 const joinGroupLapseMs = 5000
 
+// defaultAPITimeoutMs is default.api.timeout.ms, how long the rebalance
+// listener's commitSync retries.
+const defaultAPITimeoutMs = 60000
+
+// cooperativeStickyName is ConsumerCoordinator.COOPERATIVE_STICKY_ASSIGNOR_NAME.
+const cooperativeStickyName = "cooperative-sticky"
+
 // poll is what the application's poll() does for membership: auto-commit when
 // due, fetch positions it lacks, and (re)join the group when needed.
 func (c *Consumer) poll() {
 	if !c.Alive() || c.stalled || c.coordinatorUnknown {
 		return
 	}
-	if c.cfg.AutoCommit && c.state == spec.ClientStable && c.now >= c.nextAutoCommitAt {
+	c.continueRevocation()
+	if c.cfg.AutoCommit && c.state == spec.ClientStable && c.revoking == nil && c.now >= c.nextAutoCommitAt {
 		// ConsumerCoordinator.maybeAutoCommitOffsetsAsync: the timer restarts
 		// whether or not a commit can go out now.
 		c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
@@ -28,6 +36,11 @@ func (c *Consumer) poll() {
 		}
 	}
 	c.maybeFetchPositions()
+	if c.leader && c.snapshot != nil && c.metadataChanged() {
+		// ConsumerCoordinator.rejoinNeededOrPending, on every poll: the leader
+		// saw the group's topics change since it assigned, so it rebalances.
+		c.requestRejoin()
+	}
 	if c.rejoinNeeded {
 		c.ensureActiveGroup()
 	}
@@ -76,8 +89,15 @@ func (c *Consumer) onJoinPrepare() (waiting bool) {
 func (c *Consumer) revoke(parts []spec.TopicPartition, then afterRevoke, pending []spec.TopicPartition) bool {
 	commit := (c.cfg.CommitOnRevoke || c.cfg.AutoCommit) && c.generation >= 0 && len(c.knownPositions(parts)) > 0
 	if commit {
+		// Before a rejoin the wait is bounded by the rebalance timeout
+		// (onJoinPrepare's joinPrepareTimer); inside onJoinComplete by the
+		// listener's commitSync, default.api.timeout.ms.
+		wait := int64(c.cfg.MaxPollIntervalMs)
+		if then == thenFinishAssignment {
+			wait = defaultAPITimeoutMs
+		}
 		corr := c.commitPositions(parts, commitOnRevoke)
-		c.revoking = &revocation{parts: parts, corr: corr, then: then, pending: pending}
+		c.revoking = &revocation{parts: parts, corr: corr, then: then, pending: pending, deadline: c.now + wait}
 		return true
 	}
 	c.release(spec.EvRevoked, parts)
@@ -87,7 +107,29 @@ func (c *Consumer) revoke(parts []spec.TopicPartition, then afterRevoke, pending
 	return false
 }
 
-// revokeDone continues after the listener's commit was answered or timed out.
+// continueRevocation is the waiting half of onJoinPrepare (and of the
+// listener's commitSync): a commit that failed with a retriable error is sent
+// again once the coordinator is known and the backoff has passed, until the
+// deadline; then the consumer revokes and goes on without it. A commit that
+// can no longer be sent (the generation was reset: CommitFailedException)
+// ends the wait too.
+func (c *Consumer) continueRevocation() {
+	r := c.revoking
+	switch {
+	case r == nil:
+	case c.now >= r.deadline:
+		c.revokeDone()
+	case r.corr == 0 && c.now >= c.retryAt:
+		if c.state == spec.ClientStable {
+			r.corr = c.commitPositions(r.parts, commitOnRevoke)
+		}
+		if r.corr == 0 {
+			c.revokeDone()
+		}
+	}
+}
+
+// revokeDone continues after the listener's commit was answered or given up.
 func (c *Consumer) revokeDone() {
 	r := c.revoking
 	c.revoking = nil
@@ -145,26 +187,27 @@ func (c *Consumer) subscription(a assignors.Assignor) spec.Subscription {
 }
 
 // onJoinResponse handles JoinGroup's answer (JoinGroupResponseHandler).
-func (c *Consumer) onJoinResponse(r *spec.JoinGroupResponse) {
+func (c *Consumer) onJoinResponse(req request, r *spec.JoinGroupResponse) {
 	switch r.ErrorCode {
 	case spec.None:
-		if r.ProtocolType != spec.ProtocolTypeConsumer || c.assignor(r.ProtocolName) == nil {
-			c.fail(fmt.Sprintf("INCONSISTENT_GROUP_PROTOCOL: the group chose %s/%s", r.ProtocolType, r.ProtocolName))
-			return
-		}
-		c.memberID, c.generation, c.protocolName = r.MemberID, r.GenerationID, r.ProtocolName
-		c.leader = r.Leader == r.MemberID
-		c.state = spec.ClientCompletingRebalance
-		c.enableHeartbeat()
-		c.sendSync(r)
+		c.joined(r)
 	case spec.MemberIDRequired:
-		c.memberID = r.MemberID
+		c.memberID, c.generation = r.MemberID, -1
 		c.state = spec.ClientUnjoined
 	case spec.UnknownMemberID:
-		c.resetGeneration(true)
+		// Only a reply about the generation still held resets it.
+		if c.sameGeneration(req) {
+			c.resetGeneration(true)
+		}
+		c.state = spec.ClientUnjoined
+		c.requestRejoin()
 	case spec.RebalanceInProgress:
 		c.state = spec.ClientUnjoined
-	case spec.CoordinatorNotAvailable, spec.NotCoordinator, spec.CoordinatorLoadInProgress:
+	case spec.CoordinatorLoadInProgress:
+		// Back off and retry; the coordinator is still the right one.
+		c.state = spec.ClientUnjoined
+		c.retryAt = c.now + c.cfg.RetryBackoffMs
+	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
 		c.state = spec.ClientUnjoined
 		c.markCoordinatorUnknown()
 	default:
@@ -173,6 +216,33 @@ func (c *Consumer) onJoinResponse(r *spec.JoinGroupResponse) {
 		// client has no handler for, are fatal.
 		c.fail(r.ErrorCode.String())
 	}
+}
+
+// joined takes a successful JoinGroup answer: the new generation, then
+// SyncGroup. An absent protocol type (older brokers) is accepted.
+func (c *Consumer) joined(r *spec.JoinGroupResponse) {
+	if r.ProtocolType != "" && r.ProtocolType != spec.ProtocolTypeConsumer {
+		c.fail("INCONSISTENT_GROUP_PROTOCOL: JoinGroup protocol type " + r.ProtocolType)
+		return
+	}
+	if c.state != spec.ClientPreparingRebalance {
+		// The generation was reset while waiting (UnjoinedGroupException,
+		// retriable): rejoin after the backoff.
+		c.requestRejoin()
+		c.retryAt = c.now + c.cfg.RetryBackoffMs
+		return
+	}
+	if c.assignor(r.ProtocolName) == nil {
+		// onLeaderElected / onJoinComplete: "Coordinator selected invalid
+		// assignment protocol".
+		c.fail("INCONSISTENT_GROUP_PROTOCOL: the group chose " + r.ProtocolName)
+		return
+	}
+	c.memberID, c.generation, c.protocolName = r.MemberID, r.GenerationID, r.ProtocolName
+	c.leader = r.Leader == r.MemberID
+	c.state = spec.ClientCompletingRebalance
+	c.enableHeartbeat()
+	c.sendSync(r)
 }
 
 func (c *Consumer) assignor(name string) assignors.Assignor {
@@ -188,6 +258,11 @@ func (c *Consumer) assignor(name string) assignors.Assignor {
 func (c *Consumer) sendSync(r *spec.JoinGroupResponse) {
 	req := &spec.SyncGroupRequest{GroupID: c.cfg.GroupID, GenerationID: c.generation, MemberID: c.memberID,
 		GroupInstanceID: c.cfg.InstanceID, ProtocolType: spec.ProtocolTypeConsumer, ProtocolName: c.protocolName}
+	if c.leader && r.SkipAssignment {
+		// A returning static leader keeps the assignment but still watches
+		// the group's topics (onLeaderElected with skipAssignment).
+		c.takeSnapshot(r.Members)
+	}
 	if c.leader && !r.SkipAssignment {
 		plan, err := c.assign(r.Members)
 		if err != nil {
@@ -207,26 +282,21 @@ func (c *Consumer) sendSync(r *spec.JoinGroupResponse) {
 func (c *Consumer) assign(members []spec.JoinGroupMember) (assignors.Plan, error) {
 	a := c.assignor(c.protocolName)
 	in := make([]assignors.Member, 0, len(members))
-	c.snapshot = map[string]int32{}
+	c.takeSnapshot(members)
 	for _, jm := range members {
 		m, err := assignors.MemberFromSubscription(a, jm.MemberID, jm.GroupInstanceID, jm.Metadata)
 		if err != nil {
 			return nil, err
 		}
 		in = append(in, m)
-		for _, t := range m.Topics {
-			n, ok := c.topics[t]
-			if !ok {
-				n = -1
-			}
-			c.snapshot[t] = n
-		}
 	}
 	plan, err := a.Assign(c.topics, in)
 	if err != nil {
 		return nil, err
 	}
-	if c.protocol == spec.Cooperative {
+	// The built-in cooperative-sticky assignor weighs the generation of
+	// owned partitions itself, so Kafka skips the check for it.
+	if c.protocol == spec.Cooperative && a.Name() != cooperativeStickyName {
 		if err := validateCooperative(in, plan); err != nil {
 			return nil, err
 		}
@@ -234,32 +304,75 @@ func (c *Consumer) assign(members []spec.JoinGroupMember) (assignors.Plan, error
 	return plan, nil
 }
 
-// validateCooperative is ConsumerCoordinator.validateCooperativeAssignment:
-// under the cooperative protocol no partition may go straight from one member
-// to another in one round (the assignor must withhold it until its owner has
-// revoked it), so a plan that does so is a fatal error.
-func validateCooperative(members []assignors.Member, plan assignors.Plan) error {
-	owner := map[spec.TopicPartition]string{}
-	for _, m := range members {
-		for _, tp := range m.Owned {
-			owner[tp] = m.ID
+// takeSnapshot records the partition count (-1: absent) of every topic some
+// member subscribes to: the leader's assignmentSnapshot.
+func (c *Consumer) takeSnapshot(members []spec.JoinGroupMember) {
+	c.snapshot = map[string]int32{}
+	for _, jm := range members {
+		for _, t := range jm.Metadata.Topics {
+			n, ok := c.topics[t]
+			if !ok {
+				n = -1
+			}
+			c.snapshot[t] = n
 		}
 	}
+}
+
+// validateCooperative is ConsumerCoordinator.validateCooperativeAssignment:
+// under the cooperative protocol no partition may be added to one member
+// (assigned, not owned by it) while revoked from another (owned, not
+// assigned) in the same round; the assignor must withhold it until its owner
+// has revoked it. A plan that does so is a fatal error.
+func validateCooperative(members []assignors.Member, plan assignors.Plan) error {
+	owned := make(map[string][]spec.TopicPartition, len(members))
+	for _, m := range members {
+		owned[m.ID] = m.Owned
+	}
+	added := map[spec.TopicPartition]string{}
+	revoked := map[spec.TopicPartition]string{}
 	for _, id := range spec.SortedKeys(plan) {
 		for _, tp := range plan[id].Partitions() {
-			if prev, ok := owner[tp]; ok && prev != id {
-				return fmt.Errorf("cooperative assignment moves %s from %s to %s in one round", tp, prev, id)
+			if !slices.Contains(owned[id], tp) {
+				added[tp] = id
+			}
+		}
+		for _, tp := range owned[id] {
+			if !plan[id].Has(tp) {
+				revoked[tp] = id
 			}
 		}
 	}
-	return nil
+	var moved []spec.TopicPartition
+	for tp := range added {
+		if _, ok := revoked[tp]; ok {
+			moved = append(moved, tp)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	spec.SortPartitions(moved)
+	tp := moved[0]
+	return fmt.Errorf("cooperative assignment moves %s from %s to %s in one round", tp, revoked[tp], added[tp])
 }
 
-// onSyncResponse handles SyncGroup's answer (SyncGroupResponseHandler).
-func (c *Consumer) onSyncResponse(r *spec.SyncGroupResponse) {
+// onSyncResponse handles SyncGroup's answer (SyncGroupResponseHandler). An
+// absent protocol type or name is accepted.
+func (c *Consumer) onSyncResponse(req request, r *spec.SyncGroupResponse) {
 	switch r.ErrorCode {
 	case spec.None:
-		if r.ProtocolName != c.protocolName {
+		if r.ProtocolType != "" && r.ProtocolType != spec.ProtocolTypeConsumer {
+			c.fail("INCONSISTENT_GROUP_PROTOCOL: SyncGroup protocol type " + r.ProtocolType)
+			return
+		}
+		if c.state != spec.ClientCompletingRebalance {
+			// The generation was reset while waiting: the round failed
+			// (raised as ILLEGAL_GENERATION); rejoin at once.
+			c.requestRejoin()
+			return
+		}
+		if r.ProtocolName != "" && r.ProtocolName != c.protocolName {
 			c.fail("INCONSISTENT_GROUP_PROTOCOL: SyncGroup named " + r.ProtocolName)
 			return
 		}
@@ -269,10 +382,14 @@ func (c *Consumer) onSyncResponse(r *spec.SyncGroupResponse) {
 		c.onJoinComplete(r.Assignment.Partitions.Partitions())
 	case spec.RebalanceInProgress:
 		c.state = spec.ClientUnjoined
-	case spec.UnknownMemberID:
-		c.resetGeneration(true)
-	case spec.IllegalGeneration:
-		c.resetGeneration(false)
+	case spec.UnknownMemberID, spec.IllegalGeneration:
+		// Only a reply about the generation still held resets it; the
+		// member id survives ILLEGAL_GENERATION.
+		if c.sameGeneration(req) {
+			c.resetGeneration(r.ErrorCode == spec.UnknownMemberID)
+		}
+		c.state = spec.ClientUnjoined
+		c.requestRejoin()
 	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
 		c.state = spec.ClientUnjoined
 		c.markCoordinatorUnknown()

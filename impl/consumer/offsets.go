@@ -2,6 +2,7 @@ package consumer
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kgroup/kgroup/internal/mutant"
@@ -36,31 +37,58 @@ func (c *Consumer) sendCommit(offsets []spec.OffsetCommitPartition, role commitR
 
 // onCommitResponse is OffsetCommitResponseHandler. A commit that failed
 // because the consumer's generation is gone resets it (CommitFailedException),
-// unless the consumer has meanwhile moved on to a rebalance.
+// unless the consumer has meanwhile moved on to a rebalance. Retriable errors
+// leave a waiting revocation, or auto-commit, to retry.
 func (c *Consumer) onCommitResponse(req request, r *spec.OffsetCommitResponse) {
+	code := r.Code()
+	switch code {
+	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
+		c.markCoordinatorUnknown()
+		c.commitFailedRetriably(req)
+		return
+	case spec.CoordinatorLoadInProgress:
+		c.commitFailedRetriably(req)
+		return
+	}
 	if c.revoking != nil && c.revoking.corr == req.corr {
 		defer c.revokeDone()
 	}
-	switch code := r.Code(); code {
+	switch code {
 	case spec.IllegalGeneration, spec.UnknownMemberID:
-		if req.gen != c.generation && c.state == spec.ClientPreparingRebalance {
+		if !c.sameGeneration(req) && c.state == spec.ClientPreparingRebalance {
 			return // RebalanceInProgressException: the rejoin already under way settles it
 		}
 		c.resetGeneration(code == spec.UnknownMemberID)
 	case spec.RebalanceInProgress:
 		c.requestRejoin()
 	case spec.FencedInstanceID:
-		if req.gen == c.generation {
+		if c.sameGeneration(req) {
 			c.fail("FENCED_INSTANCE_ID")
 		}
-	case spec.CoordinatorNotAvailable, spec.NotCoordinator:
-		c.markCoordinatorUnknown()
+	}
+}
+
+// commitFailedRetriably handles a commit that failed with a retriable error
+// (RetriableCommitFailedException): a waiting revocation sends it again after
+// the backoff (onJoinPrepare; the listener's commitSync), and auto-commit
+// tries again after retry.backoff.ms instead of a whole interval
+// (ConsumerCoordinator.autoCommitOffsetsAsync).
+func (c *Consumer) commitFailedRetriably(req request) {
+	if c.revoking != nil && c.revoking.corr == req.corr {
+		c.revoking.corr = 0
+		c.retryAt = max(c.retryAt, c.now+c.cfg.RetryBackoffMs)
+	}
+	if req.role == commitAuto {
+		c.nextAutoCommitAt = c.now + c.cfg.RetryBackoffMs
 	}
 }
 
 // maybeFetchPositions asks for the committed offsets of owned partitions
 // whose position is unknown (ConsumerCoordinator.initWithCommittedOffsetsIfNeeded).
+// A fetch still in flight from an older generation is abandoned
+// (fetchCommittedOffsets: PendingCommittedOffsetRequest.sameRequest).
 func (c *Consumer) maybeFetchPositions() {
+	c.inflight = slices.DeleteFunc(c.inflight, func(r request) bool { return r.kind == "OffsetFetch" && !c.sameGeneration(r) })
 	if c.coordinatorUnknown || c.inFlight("OffsetFetch") {
 		return
 	}
@@ -76,10 +104,15 @@ func (c *Consumer) maybeFetchPositions() {
 }
 
 // onFetchResponse seeks every still-owned partition to its committed offset,
-// or to 0 when nothing was committed (auto.offset.reset=earliest).
-func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
+// or to 0 when nothing was committed (auto.offset.reset=earliest). An answer
+// to a fetch of an older generation is not used: another member may have
+// committed since.
+func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 	if r.ErrorCode != spec.None {
 		c.markCoordinatorUnknown()
+		return
+	}
+	if !c.sameGeneration(req) {
 		return
 	}
 	var zero []spec.OffsetCommitPartition

@@ -34,7 +34,8 @@ type Config struct {
 	// NewMemberJoinTimeoutMs is Kafka's hard-coded 5-minute timeout for a
 	// member that joined during a rebalance and is waiting for it to complete.
 	NewMemberJoinTimeoutMs int64
-	// OffsetMetadataMaxBytes is offset.metadata.max.bytes.
+	// OffsetMetadataMaxBytes is offset.metadata.max.bytes, which Kafka
+	// compares with the metadata's length in UTF-16 code units.
 	OffsetMetadataMaxBytes int
 }
 
@@ -218,8 +219,8 @@ func (c *Coordinator) Unload(now int64) (Ready, error) {
 	for _, id := range spec.SortedKeys(c.groups) {
 		g := c.groups[id]
 		for _, m := range g.byAdmission() {
-			if m.join != nil {
-				c.respond(*m.join, &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1})
+			if m.join != nil { // GroupMetadataManager.onUnloaded names the member
+				c.respond(*m.join, &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1, MemberID: m.id})
 			}
 			if m.sync != nil {
 				c.respond(*m.sync, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator})

@@ -67,7 +67,10 @@ type group struct {
 	members       map[string]*member
 	pending       map[string]*pendingMember
 	static        map[string]string // instance id -> member id
-	pendingSync   map[string]bool   // members that have not synced since the join completed
+	// pendingSync holds the members that have not synced since the join
+	// completed — and, as in Kafka, the old id of a static member replaced
+	// before it synced.
+	pendingSync map[string]bool
 	// The initial-rebalance delay (group.initial.rebalance.delay.ms).
 	newMemberAdded       bool
 	initialDelayMs       int64

@@ -32,9 +32,12 @@ func (c *Coordinator) join(p parked, r *spec.JoinGroupRequest) {
 		defer c.recordNewGroup(g, len(c.out.Records))
 	}
 	if !c.acceptJoiningMember(g, r.MemberID) {
+		// ClassicGroup.remove: a rejected member leaves the group, and so does
+		// a rejected pending member (it may not come back with its id).
 		if m, ok := g.members[r.MemberID]; ok {
 			c.removeMember(g, m)
 		}
+		c.removePending(g, r.MemberID)
 		fail(spec.GroupMaxSizeReached, "")
 		return
 	}
@@ -51,10 +54,13 @@ func (c *Coordinator) join(p parked, r *spec.JoinGroupRequest) {
 }
 
 // recordNewGroup writes Kafka's empty group record for a group that a join
-// created without writing anything else.
+// created without writing anything else: generation 0, no protocol type, no
+// members — also when a static member joined and is waiting in it
+// (GroupMetadataManager.classicGroupJoinToClassicGroup,
+// GroupCoordinatorRecordHelpers.newEmptyGroupMetadataRecord).
 func (c *Coordinator) recordNewGroup(g *group, recordsBefore int) {
 	if len(c.out.Records) == recordsBefore {
-		c.record(groupRecord(g))
+		c.record(Record{Group: &GroupRecord{GroupID: g.id, Members: []GroupRecordMember{}}})
 	}
 }
 
@@ -99,9 +105,15 @@ func (c *Coordinator) joinNewMember(p parked, g *group, r *spec.JoinGroupRequest
 // joinKnownMember handles a JoinGroup with a member id
 // (GroupMetadataManager.classicGroupJoinExistingMember).
 func (c *Coordinator) joinKnownMember(p parked, g *group, r *spec.JoinGroupRequest) {
-	if pm, ok := g.pending[r.MemberID]; ok {
-		c.timers.disarm(&pm.session)
-		delete(g.pending, r.MemberID)
+	if _, ok := g.pending[r.MemberID]; ok {
+		if r.GroupInstanceID != "" {
+			// A pending member is dynamic: Kafka throws IllegalStateException,
+			// which the service answers UNKNOWN_SERVER_ERROR, changing nothing
+			// (GroupMetadataManager.classicGroupJoinExistingMember).
+			c.respond(p, &spec.JoinGroupResponse{ErrorCode: spec.UnknownServerError, GenerationID: -1})
+			return
+		}
+		c.removePending(g, r.MemberID)
 		c.addMember(p, g, r, r.MemberID)
 		return
 	}
@@ -349,4 +361,14 @@ func (c *Coordinator) removeMember(g *group, m *member) {
 			g.leader = ms[0].id
 		}
 	}
+}
+
+// removePending forgets a KIP-394 pending member, if id is one.
+func (c *Coordinator) removePending(g *group, id string) bool {
+	pm, ok := g.pending[id]
+	if ok {
+		c.timers.disarm(&pm.session)
+		delete(g.pending, id)
+	}
+	return ok
 }

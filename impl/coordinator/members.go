@@ -11,6 +11,8 @@ import (
 func (c *Coordinator) heartbeat(r *spec.HeartbeatRequest) spec.ErrorCode {
 	g, ok := c.groups[r.GroupID]
 	switch {
+	case r.GroupID == "":
+		return spec.InvalidGroupID // GroupCoordinatorService.heartbeat
 	case !ok:
 		return spec.UnknownMemberID
 	case g.state == spec.Dead:
@@ -77,6 +79,10 @@ func (c *Coordinator) expirePending(g *group, id string) {
 func (c *Coordinator) leave(r *spec.LeaveGroupRequest) *spec.LeaveGroupResponse {
 	resp := &spec.LeaveGroupResponse{}
 	g, ok := c.groups[r.GroupID]
+	if r.GroupID == "" {
+		resp.ErrorCode = spec.InvalidGroupID // GroupCoordinatorService.leaveGroup
+		return resp
+	}
 	if ok && g.state == spec.Dead {
 		resp.ErrorCode = spec.CoordinatorNotAvailable
 		return resp
@@ -112,9 +118,7 @@ func (c *Coordinator) leaveOne(g *group, lm spec.LeaveGroupMember) spec.ErrorCod
 		c.removeMember(g, g.members[holder])
 		return spec.None
 	}
-	if pm, ok := g.pending[lm.MemberID]; ok {
-		c.timers.disarm(&pm.session)
-		delete(g.pending, lm.MemberID)
+	if c.removePending(g, lm.MemberID) {
 		return spec.None
 	}
 	if code := g.validateMember(lm.MemberID, lm.GroupInstanceID); code != spec.None {

@@ -25,7 +25,7 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 	resp := &spec.OffsetCommitResponse{}
 	for _, o := range r.Offsets {
 		code := spec.None
-		if len(o.Metadata) > c.cfg.OffsetMetadataMaxBytes {
+		if metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes) {
 			code = spec.OffsetMetadataTooLarge
 		} else {
 			rec := Record{Offset: &OffsetRecord{GroupID: g.id, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}}
@@ -101,4 +101,22 @@ func (c *Coordinator) fetch(r *spec.OffsetFetchRequest) *spec.OffsetFetchRespons
 		resp.Partitions = append(resp.Partitions, p)
 	}
 	return resp
+}
+
+// metadataTooLarge is OffsetMetadataManager.isMetadataInvalid: Kafka compares
+// the metadata's Java String.length() — UTF-16 code units, not bytes — with
+// offset.metadata.max.bytes. A string of at most max bytes never has more
+// units than bytes, so only longer ones are counted.
+func metadataTooLarge(metadata string, max int) bool {
+	if len(metadata) <= max {
+		return false
+	}
+	units := 0
+	for _, r := range metadata {
+		units++
+		if r > 0xFFFF { // outside the BMP: a surrogate pair
+			units++
+		}
+	}
+	return units > max
 }

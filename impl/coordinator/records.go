@@ -17,7 +17,8 @@ type Record struct {
 
 // GroupRecord is Kafka's GroupMetadataValue: a classic group as persisted
 // when the leader's assignment is installed, when a static member is replaced
-// without a rebalance, and when the group becomes Empty.
+// without a rebalance, and when the group becomes Empty — and, with no members
+// and generation 0, when a JoinGroup creates the group.
 type GroupRecord struct {
 	GroupID      string              `json:"group_id"`
 	ProtocolType string              `json:"protocol_type"`
@@ -117,8 +118,12 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	for _, rm := range rec.Members {
 		c.nextID = max(c.nextID, idSequence(rm.MemberID))
 		c.nextSeq++
+		rebalanceTimeoutMs := rm.RebalanceTimeoutMs
+		if rebalanceTimeoutMs == -1 { // an old record without one: the session timeout stands in
+			rebalanceTimeoutMs = rm.SessionTimeoutMs
+		}
 		m := &member{id: rm.MemberID, instanceID: rm.InstanceID, clientID: rm.ClientID,
-			sessionTimeoutMs: rm.SessionTimeoutMs, rebalanceTimeoutMs: rm.RebalanceTimeoutMs, protocolType: rec.ProtocolType,
+			sessionTimeoutMs: rm.SessionTimeoutMs, rebalanceTimeoutMs: rebalanceTimeoutMs, protocolType: rec.ProtocolType,
 			protocols:  []spec.Protocol{{Name: rec.Protocol, Metadata: rm.Subscription.Clone()}},
 			assignment: rm.Assignment, seq: c.nextSeq}
 		m.assignment.Partitions = m.assignment.Partitions.Clone()

@@ -58,9 +58,9 @@ func (c *Coordinator) swapStaticMember(g *group, old *member, newID string) *mem
 	if g.leader == old.id {
 		g.leader = newID
 	}
-	if g.pendingSync[old.id] {
-		delete(g.pendingSync, old.id)
-		g.pendingSync[newID] = true
-	}
+	// Kafka leaves the pending-sync set alone: if old had not synced, its id
+	// stays there, the new member's sync does not clear it, and the sync
+	// timeout rebalances the group (ClassicGroup.replaceStaticMember,
+	// GroupMetadataManager.expirePendingSync).
 	return nm
 }

@@ -11,6 +11,9 @@ func (c *Coordinator) syncGroup(p parked, r *spec.SyncGroupRequest) {
 	fail := func(code spec.ErrorCode) { c.respond(p, &spec.SyncGroupResponse{ErrorCode: code}) }
 	g, ok := c.groups[r.GroupID]
 	switch {
+	case r.GroupID == "":
+		fail(spec.InvalidGroupID) // GroupCoordinatorService.syncGroup
+		return
 	case !ok || g.state == spec.Empty:
 		fail(spec.UnknownMemberID)
 		return
@@ -114,7 +117,9 @@ func (c *Coordinator) expirePendingSync(g *group, gen int32) {
 		return
 	}
 	for _, id := range spec.SortedKeys(g.pendingSync) {
-		c.removeMember(g, g.members[id])
+		if m, ok := g.members[id]; ok { // a replaced static member's old id is no member
+			c.removeMember(g, m)
+		}
 	}
 	c.prepareRebalance(g)
 }

@@ -1,0 +1,169 @@
+package coordinator
+
+// Conformance tests: the record log — replay (Load) and unloading. GMMT and
+// OMMT as in kafka_join_test.go and kafka_leave_offsets_test.go.
+
+import (
+	"testing"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// twoStaticMembersRecord is the GroupMetadataValue of Kafka's replay tests:
+// two static members, generation 1, leader member-0, session 4000 and the
+// given rebalance timeout.
+func twoStaticMembersRecord(rebalanceMs int32) Record {
+	rec := &GroupRecord{GroupID: "group-id", ProtocolType: "consumer", Generation: 1, Protocol: "range", Leader: "member-0"}
+	for _, i := range []string{"0", "1"} {
+		rec.Members = append(rec.Members, GroupRecordMember{MemberID: "member-" + i, InstanceID: "group-instance-id-" + i,
+			ClientID: "client-" + i, RebalanceTimeoutMs: rebalanceMs, SessionTimeoutMs: 4000,
+			Subscription: spec.Subscription{Topics: []string{"foo"}}, Assignment: spec.MemberAssignment{UserData: []byte{2}}})
+	}
+	return Record{Group: rec}
+}
+
+func loadHarness(t *testing.T, cfg Config, now int64, records ...Record) *harness {
+	t.Helper()
+	c, rd, err := Load(cfg, now, records)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, c: c, now: now, answers: map[callKey]spec.Response{}}
+	h.absorb(rd)
+	return h
+}
+
+// GMMT.testReplayGroupMetadataRecords (both parameters): a group record with
+// members loads as a Stable group; a rebalance timeout of -1 (records older
+// than the field) stands for the session timeout. The leader's member list
+// shows the loaded members.
+func TestKafka_testReplayGroupMetadataRecords(t *testing.T) {
+	for _, tc := range []struct{ recorded, want int32 }{{9000, 9000}, {-1, 4000}} {
+		h := loadHarness(t, kafkaTestConfig(), 0, twoStaticMembersRecord(tc.recorded))
+		v := h.c.Describe("group-id")
+		if v.State != spec.Stable || v.Generation != 1 || v.Protocol != "range" || v.Leader != "member-0" {
+			t.Fatalf("loaded %+v", v)
+		}
+		g := h.group("group-id")
+		for _, m := range g.members {
+			if m.rebalanceTimeoutMs != tc.want || m.sessionTimeoutMs != 4000 || m.clientID == "" {
+				t.Fatalf("member %+v", m)
+			}
+		}
+		diff(t, []spec.JoinGroupMember{
+			{MemberID: "member-0", GroupInstanceID: "group-instance-id-0", Metadata: spec.Subscription{Topics: []string{"foo"}}},
+			{MemberID: "member-1", GroupInstanceID: "group-instance-id-1", Metadata: spec.Subscription{Topics: []string{"foo"}}},
+		}, g.memberList())
+	}
+}
+
+// GMMT.testOnLoadedExceedGroupMaxSizeTriggersRebalance.
+func TestKafka_testOnLoadedExceedGroupMaxSizeTriggersRebalance(t *testing.T) {
+	cfg := kafkaTestConfig()
+	cfg.GroupMaxSize = 1
+	h := loadHarness(t, cfg, 0, twoStaticMembersRecord(9000))
+	h.wantState("group-id", spec.PreparingRebalance, 1)
+	h.wantMembers("group-id", "member-0", "member-1")
+}
+
+// GMMT.testOnLoadedSchedulesClassicGroupMemberHeartbeats: every loaded member
+// gets a fresh session from the load time.
+func TestKafka_testOnLoadedSchedulesClassicGroupMemberHeartbeats(t *testing.T) {
+	h := loadHarness(t, kafkaTestConfig(), 50000, twoStaticMembersRecord(9000))
+	for _, m := range h.group("group-id").members {
+		if m.session.at != 50000+4000 {
+			t.Fatalf("session of %s due at %d", m.id, m.session.at)
+		}
+	}
+	if at, _ := h.c.NextDeadline(); at != 54000 {
+		t.Fatalf("next deadline %d", at)
+	}
+	h.sleep(3999)
+	h.wantMembers("group-id", "member-0", "member-1")
+	h.sleep(1)
+	h.wantMembers("group-id")
+}
+
+// The log a coordinator writes rebuilds its groups (kgroup's Load, Kafka's
+// replay plus onLoaded; no single Kafka test): a Stable group comes back
+// Stable with its assignments, generation and leader, and one that became
+// Empty comes back Empty with its generation.
+func TestKafkaSource_loadRebuildsStableAndEmptyGroups(t *testing.T) {
+	h := newKafkaHarness(t)
+	r := h.staticMembersJoinAndRebalanceDefault("group-id", leaderInst, followerInst)
+	resp := h.joinAndCompleteJoin(joinReq("empty-group"))
+	h.leave("empty-group", spec.LeaveGroupMember{MemberID: resp.MemberID})
+	h.wantState("empty-group", spec.Empty, 2)
+
+	l := loadHarness(t, h.c.cfg, h.now, h.records...)
+	diff(t, h.c.Describe("group-id"), l.c.Describe("group-id"))
+	l.wantState("group-id", spec.Stable, 1)
+	l.wantState("empty-group", spec.Empty, 2)
+	s := l.sendSync(spec.SyncGroupRequest{GroupID: "group-id", GroupInstanceID: followerInst, MemberID: r.followerID, GenerationID: 1})
+	diff(t, r.followerAssignment, s.sync().Assignment)
+	if id := l.sendJoin(joinReq("group-id").instance(leaderInst).superset()).joinOK().MemberID; id == r.leaderID || id == r.followerID {
+		t.Fatalf("loaded coordinator reused member id %s", id)
+	}
+}
+
+// OMMT.testReplay: replayed offsets are stored as they come — the last record
+// wins, also a lower offset — and create the group if needed.
+func TestKafka_testReplay(t *testing.T) {
+	rec := func(p int32, o int64) Record {
+		return Record{Offset: &OffsetRecord{GroupID: "foo", TopicPartition: spec.TopicPartition{Topic: "bar", Partition: p}, Offset: o, Metadata: "small"}}
+	}
+	h := loadHarness(t, kafkaTestConfig(), 0, rec(0, 100), rec(0, 200), rec(1, 200), rec(1, 300), rec(1, 250))
+	h.wantState("foo", spec.Empty, 0)
+	diff(t, map[spec.TopicPartition]int64{{Topic: "bar", Partition: 0}: 200, {Topic: "bar", Partition: 1}: 250}, h.c.Committed("foo"))
+	got := h.fetch("foo", spec.TopicPartition{Topic: "bar", Partition: 1})
+	diff(t, []spec.OffsetFetchPartition{{TopicPartition: spec.TopicPartition{Topic: "bar", Partition: 1}, Offset: 250, Metadata: "small"}}, got.Partitions)
+}
+
+// GMMT.testClassicGroupOnUnloadedEmptyAndPreparingRebalance: unloading kills
+// every group; parked joins are answered NOT_COORDINATOR with the member's id
+// (GroupMetadataManager.onUnloaded), and so is everything afterwards.
+func TestKafka_testClassicGroupOnUnloadedEmptyAndPreparingRebalance(t *testing.T) {
+	h := newKafkaHarness(t)
+	h.createGroup("empty-group")
+	j1 := h.joinDynamic(joinReq("preparing-group"))
+	j2 := h.joinDynamic(joinReq("preparing-group"))
+	id1, id2 := h.parkedID("preparing-group", j1), h.parkedID("preparing-group", j2)
+	h.wantState("preparing-group", spec.PreparingRebalance, 0)
+	rd, err := h.c.Unload(h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.absorb(rd)
+	h.wantState("empty-group", spec.Dead, 0)
+	h.wantState("preparing-group", spec.Dead, 0)
+	diff(t, &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1, MemberID: id1}, j1.join())
+	diff(t, &spec.JoinGroupResponse{ErrorCode: spec.NotCoordinator, GenerationID: -1, MemberID: id2}, j2.join())
+	h.sendJoin(joinReq("preparing-group").member(id1)).wantJoinError(spec.NotCoordinator)
+	if code := h.hb("preparing-group", id1, 0); code != spec.NotCoordinator {
+		t.Fatalf("heartbeat %v", code)
+	}
+}
+
+// GMMT.testClassicGroupOnUnloadedCompletingRebalance: parked syncs are
+// answered NOT_COORDINATOR.
+func TestKafka_testClassicGroupOnUnloadedCompletingRebalance(t *testing.T) {
+	h := newKafkaHarness(t)
+	p := h.setupGroupWithPendingMember("group-id")
+	j := h.sendJoin(joinReq("group-id").member(p.pendingID))
+	h.wantNoRecords()
+	gen := j.joinOK().GenerationID
+	h.wantMembers("group-id", p.leaderID, p.followerID, p.pendingID)
+	fs := h.sendSync(spec.SyncGroupRequest{GroupID: "group-id", MemberID: p.followerID, GenerationID: gen})
+	ps := h.sendSync(spec.SyncGroupRequest{GroupID: "group-id", MemberID: p.pendingID, GenerationID: gen})
+	fs.wantPending()
+	ps.wantPending()
+	h.wantState("group-id", spec.CompletingRebalance, gen)
+	rd, err := h.c.Unload(h.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.absorb(rd)
+	h.wantState("group-id", spec.Dead, gen)
+	diff(t, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator}, fs.sync())
+	diff(t, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator}, ps.sync())
+}
