@@ -392,10 +392,24 @@ func CheckStableGeneration(s Snapshot) error {
 
 // CheckConverged is rule 6, for the end of a run in which membership and
 // metadata stopped changing and every message was delivered: the group is
-// Stable; its members are exactly the live consumers; each is STABLE at the
-// group's generation with no rejoin pending and consumes exactly what the
-// coordinator holds for it; and that assignment is valid with nothing withheld.
+// settled (CheckSettled) and its assignment covers every partition of every
+// subscribed topic.
 func CheckConverged(s Snapshot) error {
+	if err := CheckSettled(s); err != nil {
+		return err
+	}
+	if len(s.Group.Members) == 0 {
+		return nil
+	}
+	return CheckAssignment(s.Topics, s.Group.Subscriptions(), s.Group.Assignments(), false)
+}
+
+// CheckSettled is rule 6 without the coverage half: the group is Stable (Empty
+// if no consumer is alive); its members are exactly the live consumers; each
+// is STABLE at the group's generation with no rejoin pending and consumes
+// exactly what the coordinator holds for it; and that assignment is valid,
+// though it may leave partitions unassigned.
+func CheckSettled(s Snapshot) error {
 	g := s.Group
 	live := 0
 	for _, c := range s.Consumers {
@@ -427,7 +441,7 @@ func CheckConverged(s Snapshot) error {
 	if len(g.Members) != live {
 		return fmt.Errorf("convergence: the group has %d members but %d consumers are alive", len(g.Members), live)
 	}
-	return CheckAssignment(s.Topics, g.Subscriptions(), g.Assignments(), false)
+	return CheckAssignment(s.Topics, g.Subscriptions(), g.Assignments(), true)
 }
 
 // CheckSnapshot applies every single-instant rule to s.

@@ -15,7 +15,7 @@ import (
 func TestModelReachesTheProtocol(t *testing.T) {
 	seen := map[string]int{}
 	maxGen := int32(0)
-	for seed := uint64(1); seed <= 600; seed++ {
+	for seed := uint64(1); seed <= 1500; seed++ {
 		m, err := newModel(seededChooser{rand.New(rand.NewPCG(seed, 0))}, defaultOptions)
 		if err != nil {
 			t.Fatal(err)
@@ -28,8 +28,11 @@ func TestModelReachesTheProtocol(t *testing.T) {
 		if m.cl.Ledger().Duplicates > 0 {
 			seen["duplicates"]++
 		}
+		if m.staticLeaderGap {
+			seen["static-leader-metadata-gap"]++
+		}
 	}
-	t.Logf("coverage over 600 runs: %v, highest generation %d", seen, maxGen)
+	t.Logf("coverage over 1500 runs: %v, highest generation %d", seen, maxGen)
 	for _, want := range []string{
 		"UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "REBALANCE_IN_PROGRESS", "MEMBER_ID_REQUIRED",
 		"INCONSISTENT_GROUP_PROTOCOL", "assigned", "revoked", "lost", "drop", "duplicates", "failed",

@@ -40,15 +40,22 @@ type model struct {
 	trace []string
 	// Options: which kinds of fault the run may use.
 	opts modelOptions
+	// skipped: consumer addresses whose latest JoinGroup answer made them
+	// leader with skipAssignment (a returning static leader, KIP-814).
+	skipped map[string]bool
+	// staticLeaderGap: the run ended in Kafka's static-leader metadata gap
+	// (transcript static_leader_misses_metadata_change).
+	staticLeaderGap bool
 }
 
 type modelOptions struct {
 	consumers int  // how many consumer names exist
 	steps     int  // safety-phase length (at most)
 	failover  bool // may move the group to a new coordinator
+	static    bool // some consumers are static members (KIP-345)
 }
 
-var defaultOptions = modelOptions{consumers: 4, steps: 200, failover: true}
+var defaultOptions = modelOptions{consumers: 4, steps: 200, failover: true, static: true}
 
 func newModel(ch chooser, opts modelOptions) (*model, error) {
 	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(),
@@ -58,7 +65,8 @@ func newModel(ch chooser, opts modelOptions) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &model{cl: cl, ch: ch, opts: opts}
+	m := &model{cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}}
+	cl.OnEvent(m.watchSkips)
 	// A quarter of the runs may fail the coordinator over.
 	m.opts.failover = opts.failover && ch.intn("failover", 4) == 0
 	for i := range opts.consumers {
@@ -89,6 +97,9 @@ func (m *model) consumerConfig(name string) consumer.Config {
 	cfg.AutoCommitIntervalMs = 2000
 	cfg.CommitOnRevoke = m.ch.intn("commit-on-revoke", 3) > 0
 	cfg.MetadataMaxAgeMs = 10000
+	if m.opts.static && m.ch.intn("static", 4) == 0 {
+		cfg.InstanceID = "i-" + name // KIP-345: restarts keep the instance id
+	}
 	return cfg
 }
 
@@ -245,9 +256,15 @@ func (m *model) topicChange() error {
 			m.log("create-topic b 2")
 			return m.cl.CreateTopic("b", 2)
 		}
-	case 2, 3:
+	case 2:
 		m.log("refresh-metadata")
 		return m.cl.RefreshMetadata()
+	case 3:
+		if m.opts.static {
+			name := m.pick("remove-static")
+			m.log("remove-static i-%s", name)
+			return m.cl.RemoveStatic("i-" + name)
+		}
 	}
 	return nil
 }
@@ -289,10 +306,41 @@ func (m *model) heal() error {
 	if v := m.cl.Violation(); v != nil {
 		return v
 	}
+	if err != nil && m.inStaticLeaderGap() {
+		m.staticLeaderGap = true
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("liveness: %w", err)
 	}
 	return nil
+}
+
+func (m *model) watchSkips(e spec.Event) {
+	if e.Kind != spec.EvDeliver {
+		return
+	}
+	if r, ok := e.Msg.Body.(*spec.JoinGroupResponse); ok && r.ErrorCode == spec.None {
+		m.skipped[e.Msg.To] = r.SkipAssignment && r.Leader == r.MemberID
+	}
+}
+
+// inStaticLeaderGap recognises the one way kgroup knows Kafka's classic
+// protocol fails to converge: everything is settled and valid but some
+// partitions are unassigned, and the leader's latest join was a static
+// return told to skip the assignment, so its metadata snapshot postdates the
+// change it should have noticed (ConsumerCoordinator.onLeaderElected).
+func (m *model) inStaticLeaderGap() bool {
+	snap := m.cl.Snapshot()
+	if spec.CheckSettled(snap) != nil {
+		return false
+	}
+	for _, c := range snap.Consumers {
+		if cons, ok := m.cl.Consumer(c.Name); ok && c.MemberID == snap.Group.Leader {
+			return m.skipped[cons.Config().Address]
+		}
+	}
+	return false
 }
 
 // describe is the run's history, for a failure message.
