@@ -8,6 +8,12 @@ func TestCheckCooperativePlan(t *testing.T) {
 	wantOK(t, CheckCooperativePlan(owned, map[string]Assignment{"a": {"t": {0}}, "b": {"t": {2, 3}}}))
 	// Planted: t-1 goes straight from a to b.
 	wantErr(t, CheckCooperativePlan(owned, map[string]Assignment{"a": {"t": {0}}, "b": {"t": {1, 2}}}), "t-1 moves from a to b")
+	// Two claims of t-0 (a zombie's stale one): keeping it with one claimant
+	// is not a move, even though the other must give it up.
+	double := map[string][]TopicPartition{"a": tps("t-0"), "b": tps("t-0")}
+	wantOK(t, CheckCooperativePlan(double, map[string]Assignment{"a": {"t": {0}}, "b": {}}))
+	// A member missing from the plan revokes everything it claimed.
+	wantErr(t, CheckCooperativePlan(owned, map[string]Assignment{"b": {"t": {0, 2}}}), "t-0 moves from a to b")
 }
 
 func TestCheckCooperativeRevoke(t *testing.T) {

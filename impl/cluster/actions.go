@@ -39,12 +39,35 @@ func (cl *Cluster) Restart(name string) error {
 	if err != nil {
 		return err
 	}
-	if n.running() {
-		return fmt.Errorf("consumer %s is still running", name)
+	return cl.Redeploy(n.cfg)
+}
+
+// ConfigOf returns the configuration the named consumer last started with.
+func (cl *Cluster) ConfigOf(name string) (consumer.Config, error) {
+	n, err := cl.node(name)
+	if err != nil {
+		return consumer.Config{}, err
 	}
+	return n.cfg, nil
+}
+
+// Redeploy restarts a stopped consumer (cfg.Name) with a new configuration,
+// as a rolling upgrade does.
+func (cl *Cluster) Redeploy(cfg consumer.Config) error {
+	n, err := cl.node(cfg.Name)
+	if err != nil {
+		return err
+	}
+	if n.running() {
+		return fmt.Errorf("consumer %s is still running", cfg.Name)
+	}
+	if cfg.GroupID != cl.cfg.GroupID {
+		return fmt.Errorf("consumer %s: group %q, but the cluster runs group %q", cfg.Name, cfg.GroupID, cl.cfg.GroupID)
+	}
+	name := cfg.Name
+	n.cfg = cfg
 	n.incarnation++
 	n.crashed, n.frozen = false, false
-	cfg := n.cfg
 	cfg.Address = n.address()
 	c, out, err := consumer.New(cfg, cl.now)
 	if err != nil {

@@ -31,7 +31,15 @@ type checker struct {
 	// settled: the group reached Stable or Empty during the step, so its log
 	// must now rebuild it.
 	settled bool
+	// joinMembers is the member list each leader (by address) last got in a
+	// JoinGroup answer: the claims its plan is checked against (rule 4).
+	joinMembers map[string][]spec.JoinGroupMember
+	// revokes holds, per consumer name, what a cooperative consumer must
+	// revoke after the assignment it was just given (rule 4).
+	revokes map[string]expectedRevoke
 }
+
+type expectedRevoke struct{ owned, assigned []spec.TopicPartition }
 
 type reqKey struct {
 	to   string
@@ -41,6 +49,8 @@ type reqKey struct {
 func (ck *checker) init(cl *Cluster) {
 	ck.cl = cl
 	ck.requests = map[reqKey]spec.Request{}
+	ck.joinMembers = map[string][]spec.JoinGroupMember{}
+	ck.revokes = map[string]expectedRevoke{}
 }
 
 func (ck *checker) fail(err error) {
@@ -53,6 +63,34 @@ func (ck *checker) fail(err error) {
 // response can be checked against it.
 func (ck *checker) request(m spec.Message) {
 	ck.requests[reqKey{m.From, m.Correlation}] = m.Body.(spec.Request)
+	if r, ok := m.Body.(*spec.SyncGroupRequest); ok && len(r.Assignments) > 0 {
+		ck.fail(checkPlan(ck.joinMembers[m.From], r.Assignments))
+	}
+}
+
+// checkPlan is rule 4 on a leader's plan: nothing moves between members
+// within one generation. Eager members claim nothing (they revoked all before
+// joining), so the rule binds only cooperative ones.
+func checkPlan(members []spec.JoinGroupMember, plan []spec.SyncGroupAssignment) error {
+	owned := map[string][]spec.TopicPartition{}
+	for _, m := range members {
+		owned[m.MemberID] = m.Metadata.OwnedPartitions
+	}
+	assigned := map[string]spec.Assignment{}
+	for _, a := range plan {
+		assigned[a.MemberID] = a.Assignment.Partitions
+	}
+	return spec.CheckCooperativePlan(owned, assigned)
+}
+
+// beforeConsumer notes, when a cooperative consumer is about to receive its
+// assignment, what it must then revoke (rule 4).
+func (ck *checker) beforeConsumer(n *node, m spec.Message) {
+	r, ok := m.Body.(*spec.SyncGroupResponse)
+	if !ok || r.ErrorCode != spec.None || n.c.Protocol() != spec.Cooperative {
+		return
+	}
+	ck.revokes[n.name] = expectedRevoke{owned: n.c.View().Owned, assigned: r.Assignment.Partitions.Partitions()}
 }
 
 // response checks rule 2 (fencing) for one coordinator response.
@@ -64,6 +102,9 @@ func (ck *checker) response(after spec.GroupView, m spec.Message) {
 		return
 	}
 	delete(ck.requests, k)
+	if r, ok := m.Body.(*spec.JoinGroupResponse); ok && r.ErrorCode == spec.None && len(r.Members) > 0 {
+		ck.joinMembers[m.To] = r.Members
+	}
 	if req.Group() != ck.cl.cfg.GroupID {
 		return
 	}
@@ -109,10 +150,26 @@ func normalize(g spec.GroupView) spec.GroupView {
 	return g
 }
 
-// consumerEvent feeds processed batches to the ledger (rule 3, no loss).
-func (ck *checker) consumerEvent(e spec.Event) {
-	if e.Kind == spec.EvProcessed {
+// event sees every event: processed batches feed the ledger (rule 3, no
+// loss); revocations are held to what the last assignment requires (rule 4).
+func (ck *checker) event(e spec.Event) {
+	switch e.Kind {
+	case spec.EvProcessed:
 		ck.fail(ck.ledger.Process(e.Partitions[0], e.Offset, e.End))
+	case spec.EvRevoked:
+		if want, ok := ck.revokes[e.Node]; ok {
+			delete(ck.revokes, e.Node)
+			ck.fail(spec.CheckCooperativeRevoke(want.owned, want.assigned, e.Partitions))
+		}
+	case spec.EvLost, spec.EvFailed, spec.EvClose, spec.EvCrash, spec.EvRestart:
+		delete(ck.revokes, e.Node)
+	case spec.EvAssigned:
+		// Assigned after the revocation (or with nothing to revoke): the
+		// round is over for this consumer.
+		if want, ok := ck.revokes[e.Node]; ok {
+			delete(ck.revokes, e.Node)
+			ck.fail(spec.CheckCooperativeRevoke(want.owned, want.assigned, nil))
+		}
 	}
 }
 

@@ -144,6 +144,7 @@ func (cl *Cluster) log(e spec.Event) {
 
 func (cl *Cluster) record(e spec.Event) {
 	cl.events = append(cl.events, e)
+	cl.checker.event(e)
 	for _, f := range cl.listeners {
 		f(e)
 	}

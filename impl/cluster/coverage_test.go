@@ -20,7 +20,12 @@ func TestModelReachesTheProtocol(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.cl.OnEvent(func(e spec.Event) { countEvent(seen, e) })
+		m.cl.OnEvent(func(e spec.Event) {
+			countEvent(seen, e)
+			if c, ok := m.cl.Consumer(e.Node); ok && e.Kind == spec.EvRevoked && c.Protocol() == spec.Cooperative {
+				seen["cooperative-revoke"]++
+			}
+		})
 		if err := m.run(); err != nil {
 			t.Fatalf("seed %d: %v\nhistory:\n%s", seed, err, m.describe())
 		}
@@ -36,7 +41,7 @@ func TestModelReachesTheProtocol(t *testing.T) {
 	for _, want := range []string{
 		"UNKNOWN_MEMBER_ID", "ILLEGAL_GENERATION", "REBALANCE_IN_PROGRESS", "MEMBER_ID_REQUIRED",
 		"INCONSISTENT_GROUP_PROTOCOL", "assigned", "revoked", "lost", "drop", "duplicates", "failed",
-		"PreparingRebalance", "CompletingRebalance", "Stable", "Empty",
+		"PreparingRebalance", "CompletingRebalance", "Stable", "Empty", "cooperative-revoke", "FENCED_INSTANCE_ID",
 	} {
 		if seen[want] == 0 {
 			t.Errorf("no run reached %s", want)

@@ -46,6 +46,7 @@ type model struct {
 	// staticLeaderGap: the run ended in Kafka's static-leader metadata gap
 	// (transcript static_leader_misses_metadata_change).
 	staticLeaderGap bool
+	family          int // index into assignorFamilies
 }
 
 type modelOptions struct {
@@ -65,7 +66,7 @@ func newModel(ch chooser, opts modelOptions) (*model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &model{cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}}
+	m := &model{cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}, family: ch.intn("family", len(assignorFamilies))}
 	cl.OnEvent(m.watchSkips)
 	// A quarter of the runs may fail the coordinator over.
 	m.opts.failover = opts.failover && ch.intn("failover", 4) == 0
@@ -75,12 +76,25 @@ func newModel(ch chooser, opts modelOptions) (*model, error) {
 	return m, nil
 }
 
-// assignorChoices: mostly lists that share range, so groups form; a rare
-// round-robin-only consumer meets INCONSISTENT_GROUP_PROTOCOL.
-var assignorChoices = [][]assignors.Assignor{
-	{assignors.Range{}}, {assignors.Range{}}, {assignors.Range{}, assignors.RoundRobin{}},
-	{assignors.RoundRobin{}, assignors.Range{}}, {assignors.RoundRobin{}, assignors.Range{}},
-	{assignors.RoundRobin{}, assignors.Range{}}, {assignors.Range{}, assignors.RoundRobin{}}, {assignors.RoundRobin{}},
+// assignorFamilies: each run draws one family, and its consumers draw
+// assignor lists from it, so groups form. In the cooperative family a
+// consumer whose only assignor is cooperative-sticky runs the cooperative
+// protocol (KIP-429) and one that also lists range runs eager, as in Kafka's
+// two-bounce upgrade; eager and cooperative members share a group. Each
+// family has a misfit that meets INCONSISTENT_GROUP_PROTOCOL.
+var assignorFamilies = [][][]assignors.Assignor{
+	{ // classic
+		{assignors.Range{}}, {assignors.Range{}, assignors.RoundRobin{}}, {assignors.RoundRobin{}, assignors.Range{}},
+		{assignors.RoundRobin{}, assignors.Range{}}, {assignors.Range{}, assignors.RoundRobin{}}, {assignors.RoundRobin{}},
+	},
+	{ // cooperative, with eager members mid-upgrade
+		{assignors.CooperativeSticky{}}, {assignors.CooperativeSticky{}}, {assignors.CooperativeSticky{}},
+		{assignors.CooperativeSticky{}, assignors.Range{}}, {assignors.Range{}, assignors.CooperativeSticky{}}, {assignors.Range{}},
+	},
+	{ // eager sticky
+		{assignors.Sticky{}}, {assignors.Sticky{}, assignors.Range{}}, {assignors.Range{}, assignors.Sticky{}},
+		{assignors.Sticky{}}, {assignors.RoundRobin{}},
+	},
 }
 
 // consumerConfig draws a consumer's settings: short timeouts so that runs
@@ -88,7 +102,8 @@ var assignorChoices = [][]assignors.Assignor{
 func (m *model) consumerConfig(name string) consumer.Config {
 	topics := [][]string{{"a"}, {"a", "b"}, {"b"}}[m.ch.intn("topics", 3)]
 	cfg := consumer.DefaultConfig(name, "g", topics...)
-	cfg.Assignors = assignorChoices[m.ch.intn("assignors", len(assignorChoices))]
+	family := assignorFamilies[m.family]
+	cfg.Assignors = family[m.ch.intn("assignors", len(family))]
 	cfg.SessionTimeoutMs = int32(6000 + 2000*m.ch.intn("session", 4))
 	cfg.HeartbeatIntervalMs = int64(1000 + 1000*m.ch.intn("heartbeat", 2))
 	cfg.MaxPollIntervalMs = int32(8000 + 4000*m.ch.intn("poll", 4))

@@ -173,6 +173,7 @@ func (cl *Cluster) deliver(f Flight) {
 		return
 	}
 	cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
+	cl.checker.beforeConsumer(n, m)
 	out, err := n.c.Deliver(cl.now, m)
 	if err != nil {
 		panic(fmt.Sprintf("cluster: consumer rejected a message the coordinator built: %v", err))
@@ -201,7 +202,6 @@ func (cl *Cluster) applyConsumer(n *node, out consumer.Output) {
 	for _, e := range out.Events {
 		e.Node = n.name
 		cl.record(e)
-		cl.checker.consumerEvent(e)
 	}
 	for _, m := range out.Messages {
 		cl.net.send(m)

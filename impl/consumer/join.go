@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/kgroup/kgroup/assignors"
@@ -329,32 +328,7 @@ func validateCooperative(members []assignors.Member, plan assignors.Plan) error 
 	for _, m := range members {
 		owned[m.ID] = m.Owned
 	}
-	added := map[spec.TopicPartition]string{}
-	revoked := map[spec.TopicPartition]string{}
-	for _, id := range spec.SortedKeys(plan) {
-		for _, tp := range plan[id].Partitions() {
-			if !slices.Contains(owned[id], tp) {
-				added[tp] = id
-			}
-		}
-		for _, tp := range owned[id] {
-			if !plan[id].Has(tp) {
-				revoked[tp] = id
-			}
-		}
-	}
-	var moved []spec.TopicPartition
-	for tp := range added {
-		if _, ok := revoked[tp]; ok {
-			moved = append(moved, tp)
-		}
-	}
-	if len(moved) == 0 {
-		return nil
-	}
-	spec.SortPartitions(moved)
-	tp := moved[0]
-	return fmt.Errorf("cooperative assignment moves %s from %s to %s in one round", tp, revoked[tp], added[tp])
+	return spec.CheckCooperativePlan(owned, plan)
 }
 
 // onSyncResponse handles SyncGroup's answer (SyncGroupResponseHandler). An
@@ -411,6 +385,9 @@ func (c *Consumer) onJoinComplete(assigned []spec.TopicPartition) {
 	c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
 	if c.protocol == spec.Cooperative {
 		revoked := slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool { return slices.Contains(assigned, tp) })
+		if mutant.On(mutant.CooperativeRevokesAll) {
+			revoked = slices.Clone(c.owned)
+		}
 		if len(revoked) > 0 {
 			c.requestRejoin()
 			c.revoke(revoked, thenFinishAssignment, assigned)

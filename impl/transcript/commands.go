@@ -20,7 +20,9 @@ const Help = `Commands (one per line; times in milliseconds; NAME is a consumer)
         [metadata-age=MS] [request-timeout=MS]
   advance MS | advance-to T          move time, firing timers (and delivering, unless manual)
   stabilize [max=MS]                 advance until the group converges (default max 600000)
-  crash NAME | restart NAME | close NAME | stall NAME | unstall NAME | freeze NAME | thaw NAME
+  crash NAME | close NAME | stall NAME | unstall NAME | freeze NAME | thaw NAME
+  restart NAME [start's options]     a new process for a stopped consumer, with changed options if given
+  (start takes ranges: start c1..c50)
   consume NAME [COUNT] [TOPIC-P]     process COUNT (default 1) records of each owned partition
   commit NAME [metadata=BYTES]       commitSync of the current positions
   create-topic T N | add-partitions T N | delete-topic T | refresh-metadata
@@ -94,6 +96,8 @@ func (s *Session) dispatch(a *args) ([]string, error) {
 	switch a.name {
 	case "start":
 		return nil, s.start(a)
+	case "restart":
+		return nil, s.restart(a)
 	case "advance", "advance-to":
 		return nil, s.advance(a)
 	case "stabilize":
@@ -119,7 +123,7 @@ func (s *Session) dispatch(a *args) ([]string, error) {
 }
 
 var consumerCommands = map[string]func(*cluster.Cluster, string) error{
-	"crash": (*cluster.Cluster).Crash, "restart": (*cluster.Cluster).Restart, "close": (*cluster.Cluster).Close,
+	"crash": (*cluster.Cluster).Crash, "close": (*cluster.Cluster).Close,
 	"stall": (*cluster.Cluster).Stall, "unstall": (*cluster.Cluster).Unstall,
 	"freeze": (*cluster.Cluster).Freeze, "thaw": (*cluster.Cluster).Thaw,
 }
@@ -189,7 +193,11 @@ func (s *Session) start(a *args) error {
 	if err := a.done(1, -1); err != nil {
 		return err
 	}
-	for _, name := range a.pos {
+	names, err := expandNames(a.pos)
+	if err != nil {
+		return err
+	}
+	for _, name := range names {
 		cfg := base
 		cfg.Name = name
 		if err := s.cl.Start(cfg); err != nil {
@@ -199,6 +207,49 @@ func (s *Session) start(a *args) error {
 	return nil
 }
 
+// restart brings a stopped consumer back, with changed options if given (a
+// redeploy, as in a rolling upgrade).
+func (s *Session) restart(a *args) error {
+	if len(a.pos) != 1 {
+		return fmt.Errorf("restart: name one consumer")
+	}
+	cfg, err := s.cl.ConfigOf(a.pos[0])
+	if err != nil {
+		return err
+	}
+	if err := s.consumerOptions(a, &cfg); err != nil {
+		return err
+	}
+	if err := a.done(1, 1); err != nil {
+		return err
+	}
+	return s.cl.Redeploy(cfg)
+}
+
+// expandNames turns "c1..c50" into c1, c2, ..., c50; other names stay.
+func expandNames(words []string) ([]string, error) {
+	var out []string
+	for _, w := range words {
+		from, to, ok := strings.Cut(w, "..")
+		if !ok {
+			out = append(out, w)
+			continue
+		}
+		prefix := strings.TrimRight(from, "0123456789")
+		lo, err1 := parseInt(from[len(prefix):])
+		hi, err2 := parseInt(strings.TrimPrefix(to, prefix))
+		if err1 != nil || err2 != nil || lo > hi || hi-lo > 10000 {
+			return nil, fmt.Errorf("%q: want a range like c1..c50", w)
+		}
+		for i := lo; i <= hi; i++ {
+			out = append(out, fmt.Sprintf("%s%d", prefix, i))
+		}
+	}
+	return out, nil
+}
+
+// consumerOptions applies start's options to cfg; an option not given keeps
+// cfg's value (auto-commit defaults to off in transcripts, set by start).
 func (s *Session) consumerOptions(a *args, cfg *consumer.Config) error {
 	if names := a.list("assignor"); names != nil {
 		cfg.Assignors = nil
@@ -210,7 +261,7 @@ func (s *Session) consumerOptions(a *args, cfg *consumer.Config) error {
 			cfg.Assignors = append(cfg.Assignors, as)
 		}
 	}
-	cfg.InstanceID = a.str("instance", "")
+	cfg.InstanceID = a.str("instance", cfg.InstanceID)
 	ints := []struct {
 		key string
 		dst *int64
@@ -231,7 +282,8 @@ func (s *Session) consumerOptions(a *args, cfg *consumer.Config) error {
 		return err
 	}
 	cfg.SessionTimeoutMs, cfg.MaxPollIntervalMs = int32(session), int32(poll)
-	switch v := a.str("auto-commit", "off"); v {
+	switch v := a.str("auto-commit", ""); v {
+	case "":
 	case "off":
 		cfg.AutoCommit = false
 	case "on":

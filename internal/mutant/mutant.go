@@ -33,6 +33,9 @@ const (
 	// CommitZero: a consumer commits offset 0 for a partition it was just
 	// assigned (rule 3, offsets never regress).
 	CommitZero Bug = "commit-zero"
+	// CooperativeRevokesAll: a cooperative consumer gives up everything it
+	// owns after each assignment, not just what moved (rule 4).
+	CooperativeRevokesAll Bug = "cooperative-revokes-all"
 	// ForgetGroupRecord: the coordinator installs the leader's assignment
 	// without persisting it (DESIGN §3, the log rebuilds the state).
 	ForgetGroupRecord Bug = "forget-group-record"

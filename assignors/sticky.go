@@ -1,0 +1,106 @@
+package assignors
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Sticky is Kafka's eager StickyAssignor (KIP-54, with the generations of
+// KIP-341), computed exactly instead of heuristically. Among all valid
+// assignments it returns one that is
+//
+//  1. balanced: the member loads (partitions per member), sorted from largest
+//     to smallest, form the lexicographically smallest vector the
+//     subscriptions allow (identical subscriptions: max - min <= 1);
+//  2. sticky: among those, the fewest partitions leave their valid prior
+//     owner;
+//  3. deterministic: byte-identical whatever the order of the members, of the
+//     topics in a subscription or of an owned list.
+//
+// Prior ownership is Member.Owned at Member.Generation (-1 when unknown). The
+// consumer keeps them in the KIP-54 user data (EncodeUserData), since an eager
+// member revokes everything before it rejoins. Claims are cleaned up as
+// Kafka's AbstractStickyAssignor does: claims on topics that no longer exist
+// are dropped; among the claims on one partition the highest generation wins,
+// and two claims at that same highest generation invalidate the partition for
+// every claimant; finally a winner that no longer subscribes to the topic loses
+// its claim. A member listing a partition twice claims it once.
+//
+// Racks are ignored: Assign is not given partition replicas, so KIP-881 rack
+// matching has nothing to match against.
+type Sticky struct{}
+
+// CooperativeSticky is Kafka's CooperativeStickyAssignor (KIP-429). It computes
+// the same target as Sticky, from the owned partitions and generation of the
+// subscription, then withholds (assigns to nobody this round) every partition
+// whose new owner is not its valid prior owner while another member still
+// claims it: the partition changes hands only after its claimants have revoked
+// it, in the follow-up rebalance their revocation triggers. A stale claim (a
+// lower generation than the valid owner's) withholds nothing from the valid
+// owner that keeps the partition.
+type CooperativeSticky struct{}
+
+func (Sticky) Name() string { return "sticky" }
+
+func (Sticky) Protocols() []spec.RebalanceProtocol { return []spec.RebalanceProtocol{spec.Eager} }
+
+func (CooperativeSticky) Name() string { return "cooperative-sticky" }
+
+// Protocols lists EAGER and COOPERATIVE (Kafka lists them the other way round
+// in CooperativeStickyAssignor.supportedProtocols; kgroup keeps ascending order).
+func (CooperativeSticky) Protocols() []spec.RebalanceProtocol {
+	return []spec.RebalanceProtocol{spec.Eager, spec.Cooperative}
+}
+
+// Assign implements Assignor.
+func (Sticky) Assign(topics map[string]int32, members []Member) (Plan, error) {
+	r, err := solveSticky(topics, members, pathAuto, false)
+	if err != nil {
+		return nil, err
+	}
+	return r.plan(false), nil
+}
+
+// Assign implements Assignor.
+func (CooperativeSticky) Assign(topics map[string]int32, members []Member) (Plan, error) {
+	r, err := solveSticky(topics, members, pathAuto, true)
+	if err != nil {
+		return nil, err
+	}
+	return r.plan(true), nil
+}
+
+// maxStickyPartitions bounds the partitions one sticky assignment may cover.
+// The assignors keep a few words per partition; sixteen million partitions is
+// far beyond any Kafka cluster and still fits in memory.
+const maxStickyPartitions = 1 << 24
+
+// solvePath selects how the per-class quotas are computed; tests force the
+// general path on inputs the fast path would take, to compare the two.
+type solvePath int
+
+const (
+	pathAuto solvePath = iota
+	pathGeneral
+)
+
+// solveSticky validates the input and computes the optimal target assignment.
+func solveSticky(topics map[string]int32, members []Member, path solvePath, cooperative bool) (*stickyResult, error) {
+	if err := Validate(topics, members); err != nil {
+		return nil, err
+	}
+	m, err := newStickyModel(topics, members, cooperative)
+	if err != nil {
+		return nil, err
+	}
+	if m.numClasses() == 1 && path == pathAuto {
+		return m.realize(m.uniformQuotas()), nil
+	}
+	return m.realize(m.optimalQuotas(), math.MaxInt32, nil), nil
+}
+
+func errTooManyPartitions(n int64) error {
+	return fmt.Errorf("the subscribed topics have %d partitions; sticky assignors handle at most %d", n, maxStickyPartitions)
+}
