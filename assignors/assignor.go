@@ -61,28 +61,33 @@ type UserDataCodec interface {
 }
 
 // MemberFromSubscription turns one member's JoinGroup metadata into the
-// assignor's view of it. Owned partitions and generation come from the
-// subscription's fields; an assignor that implements UserDataCodec fills in
-// what the fields leave out (no owned partitions, generation -1) from its user
-// data.
-func MemberFromSubscription(a Assignor, id, instanceID string, sub spec.Subscription) (Member, error) {
+// assignor's view of it, as Kafka's assignors read their member data:
+//
+//   - an eager-only assignor with user data (StickyAssignor.memberData) takes
+//     the owned partitions and generation from the user data alone, since an
+//     eager member revoked everything before it joined; no or unparsable user
+//     data means it owns nothing, at generation -1;
+//   - any other assignor (CooperativeStickyAssignor.memberData) takes them from
+//     the subscription's fields, and an assignor with user data falls back on
+//     it for a generation the fields leave out (-1); unparsable user data
+//     gives generation -1.
+func MemberFromSubscription(a Assignor, id, instanceID string, sub spec.Subscription) Member {
 	m := Member{ID: id, InstanceID: instanceID, Rack: sub.RackID, Topics: sub.Topics,
 		Owned: sub.OwnedPartitions, Generation: sub.GenerationID}
 	codec, ok := a.(UserDataCodec)
-	if !ok || len(sub.UserData) == 0 {
-		return m, nil
+	if !ok {
+		return m
 	}
 	owned, gen, err := codec.DecodeUserData(sub.UserData)
-	if err != nil {
-		return Member{}, fmt.Errorf("member %s: %s user data: %w", id, a.Name(), err)
+	if err != nil || len(sub.UserData) == 0 {
+		owned, gen = nil, -1
 	}
-	if len(m.Owned) == 0 {
-		m.Owned = owned
-	}
-	if m.Generation < 0 {
+	if !slices.Contains(a.Protocols(), spec.Cooperative) {
+		m.Owned, m.Generation = owned, gen
+	} else if m.Generation < 0 {
 		m.Generation = gen
 	}
-	return m, nil
+	return m
 }
 
 // Validate rejects input no assignor can work with: an empty or duplicate

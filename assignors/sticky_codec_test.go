@@ -100,11 +100,21 @@ func TestStickyMemberFromSubscription(t *testing.T) {
 			UserData: CooperativeSticky{}.EncodeUserData(owned, 0), GenerationID: 1}, nil, 1},
 		// CooperativeStickyAssignorTest.testDecodeGeneration
 		"cooperative: no user data": {CooperativeSticky{}, spec.Subscription{Topics: []string{"topic"}, GenerationID: -1}, nil, -1},
+		// StickyAssignorTest.testMemberDataWillHonorUserData: the eager sticky
+		// assignor ignores the subscription's fields.
+		"sticky ignores the fields": {Sticky{}, spec.Subscription{Topics: []string{"topic"}, OwnedPartitions: []spec.TopicPartition{tp("topic", 0)},
+			UserData: Sticky{}.EncodeUserData(owned, 2), GenerationID: 5}, owned, 2},
+		"sticky without user data owns nothing": {Sticky{}, spec.Subscription{Topics: []string{"topic"},
+			OwnedPartitions: []spec.TopicPartition{tp("topic", 0)}, GenerationID: 5}, nil, -1},
+		// StickyAssignor.deserializeTopicPartitionAssignment: unparsable user
+		// data is ignored.
+		"sticky with junk user data owns nothing": {Sticky{}, spec.Subscription{Topics: []string{"topic"},
+			UserData: []byte{0, 0, 0, 9}, GenerationID: -1}, nil, -1},
+		"cooperative with junk user data": {CooperativeSticky{}, spec.Subscription{Topics: []string{"topic"},
+			OwnedPartitions: []spec.TopicPartition{tp("topic", 0)}, UserData: []byte{7}, GenerationID: -1},
+			[]spec.TopicPartition{tp("topic", 0)}, -1},
 	} {
-		m, err := MemberFromSubscription(c.a, "m", "", c.sub)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		m := MemberFromSubscription(c.a, "m", "", c.sub)
 		if !cmp.Equal(m.Owned, c.wantOwned) || m.Generation != c.wantGen {
 			t.Errorf("%s: owned %v at %d, want %v at %d", name, m.Owned, m.Generation, c.wantOwned, c.wantGen)
 		}

@@ -283,10 +283,7 @@ func (c *Consumer) assign(members []spec.JoinGroupMember) (assignors.Plan, error
 	in := make([]assignors.Member, 0, len(members))
 	c.takeSnapshot(members)
 	for _, jm := range members {
-		m, err := assignors.MemberFromSubscription(a, jm.MemberID, jm.GroupInstanceID, jm.Metadata)
-		if err != nil {
-			return nil, err
-		}
+		m := assignors.MemberFromSubscription(a, jm.MemberID, jm.GroupInstanceID, jm.Metadata)
 		in = append(in, m)
 	}
 	plan, err := a.Assign(c.topics, in)
