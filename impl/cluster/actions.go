@@ -28,7 +28,8 @@ func (cl *Cluster) Start(cfg consumer.Config) error {
 	cl.nodes[cfg.Name] = n
 	cl.log(spec.Event{Kind: spec.EvStart, Node: cfg.Name})
 	cl.applyConsumer(n, out)
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Restart brings a crashed, closed or failed consumer back as a new process
@@ -76,7 +77,8 @@ func (cl *Cluster) Redeploy(cfg consumer.Config) error {
 	n.c = c
 	cl.log(spec.Event{Kind: spec.EvRestart, Node: name, Detail: n.address()})
 	cl.applyConsumer(n, out)
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Crash stops a consumer dead: no callbacks, no goodbye. What it already sent
@@ -91,7 +93,8 @@ func (cl *Cluster) Crash(name string) error {
 	}
 	n.crashed = true
 	cl.log(spec.Event{Kind: spec.EvCrash, Node: name})
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Close shuts a consumer down cleanly.
@@ -118,7 +121,8 @@ func (cl *Cluster) Freeze(name string) error {
 	}
 	n.frozen = true
 	cl.log(spec.Event{Kind: spec.EvFreeze, Node: name})
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Thaw resumes a frozen process; its overdue timers fire at once.
@@ -135,7 +139,8 @@ func (cl *Cluster) Thaw(name string) error {
 	out, err := n.c.Tick(cl.now)
 	cl.must(err)
 	cl.applyConsumer(n, out)
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Consume makes a consumer process n records of each partition it can read
@@ -168,14 +173,14 @@ func (cl *Cluster) consumerDo(name string, kind spec.EventKind, f func(*consumer
 		return err
 	}
 	cl.applyConsumer(n, out)
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // after finishes a driver action: deliver if automatic, check the rules.
-func (cl *Cluster) after() error {
+func (cl *Cluster) after() {
 	cl.settleIfAuto()
 	cl.checker.afterStep()
-	return nil
 }
 
 // CreateTopic makes a topic with n partitions.
@@ -188,7 +193,8 @@ func (cl *Cluster) CreateTopic(topic string, n int32) error {
 	}
 	cl.topics[topic] = n
 	cl.log(spec.Event{Kind: spec.EvCreateTopic, Topic: topic, Count: n})
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // AddPartitions grows a topic to n partitions (Kafka never shrinks one).
@@ -202,7 +208,8 @@ func (cl *Cluster) AddPartitions(topic string, n int32) error {
 	}
 	cl.topics[topic] = n
 	cl.log(spec.Event{Kind: spec.EvAddPartitions, Topic: topic, Count: n})
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // DeleteTopic removes a topic.
@@ -212,7 +219,8 @@ func (cl *Cluster) DeleteTopic(topic string) error {
 	}
 	delete(cl.topics, topic)
 	cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: topic})
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // RefreshMetadata gives every running consumer the current metadata now, as
@@ -227,7 +235,8 @@ func (cl *Cluster) RefreshMetadata() error {
 		cl.must(err)
 		cl.applyConsumer(n, out)
 	}
-	return cl.after()
+	cl.after()
+	return nil
 }
 
 // Frozen reports whether the named consumer's process is frozen.
@@ -247,5 +256,6 @@ func (cl *Cluster) RemoveStatic(instanceID string) error {
 	cl.net.send(spec.Message{From: AdminNode, To: spec.CoordinatorNode, Correlation: cl.adminCorr,
 		Body: &spec.LeaveGroupRequest{GroupID: cl.cfg.GroupID, Members: []spec.LeaveGroupMember{{GroupInstanceID: instanceID,
 			Reason: "removed by an administrator"}}}})
-	return cl.after()
+	cl.after()
+	return nil
 }

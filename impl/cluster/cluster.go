@@ -15,6 +15,7 @@ package cluster
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -98,13 +99,7 @@ func (cl *Cluster) Now() int64 { return cl.now }
 func (cl *Cluster) GroupID() string { return cl.cfg.GroupID }
 
 // Topics returns the current topic metadata.
-func (cl *Cluster) Topics() map[string]int32 {
-	out := map[string]int32{}
-	for t, n := range cl.topics {
-		out[t] = n
-	}
-	return out
-}
+func (cl *Cluster) Topics() map[string]int32 { return maps.Clone(cl.topics) }
 
 // Names lists every consumer name ever started, sorted.
 func (cl *Cluster) Names() []string { return spec.SortedKeys(cl.nodes) }

@@ -23,6 +23,7 @@ package consumer
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kgroup/kgroup/assignors"
@@ -309,17 +310,9 @@ func (c *Consumer) Unstall(now int64) (Output, error) {
 // Metadata gives the consumer the current partition counts of every topic.
 func (c *Consumer) Metadata(now int64, topics map[string]int32) (Output, error) {
 	return c.step(now, func() error {
-		c.topics = maps(topics)
+		c.topics = maps.Clone(topics)
 		return nil // the poll that ends the step compares it with the leader's snapshot
 	})
-}
-
-func maps(m map[string]int32) map[string]int32 {
-	out := make(map[string]int32, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 func (c *Consumer) metadataChanged() bool {

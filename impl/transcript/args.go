@@ -46,11 +46,6 @@ func (a *args) str(key, def string) string {
 	return def
 }
 
-func (a *args) has(key string) bool {
-	_, ok := a.opts[key]
-	return ok
-}
-
 func (a *args) int64(key string, def int64) (int64, error) {
 	v := a.str(key, "")
 	if v == "" {
