@@ -1,6 +1,7 @@
 package assignors
 
 import (
+	"errors"
 	"fmt"
 	"math"
 
@@ -87,12 +88,28 @@ const (
 )
 
 // solveSticky validates the input and computes the optimal target assignment.
+//
+// It accepts exactly the input Validate accepts, and rejects the rest with
+// Validate's own error, without paying Validate's set of member ids and map
+// lookup per owned partition: validHeader checks the partition counts and
+// that member ids are not empty, newStickyModel checks that they are
+// distinct once it has sorted the members, and the claim pass checks each
+// owned partition against its topic's range on the way (newStickyModel
+// returns errInvalid). On any failure, and before errTooManyPartitions,
+// Validate itself runs and supplies the error, so its messages and their
+// precedence are unchanged.
 func solveSticky(topics map[string]int32, members []Member, path solvePath, cooperative bool) (*stickyResult, error) {
-	if err := Validate(topics, members); err != nil {
+	if !validHeader(topics, members) {
+		err := Validate(topics, members)
+		stickyAssert(err != nil, "validHeader rejected what Validate accepts")
 		return nil, err
 	}
 	m, err := newStickyModel(topics, members, cooperative)
 	if err != nil {
+		if verr := Validate(topics, members); verr != nil {
+			return nil, verr
+		}
+		stickyAssert(err != errInvalid, "newStickyModel rejected what Validate accepts")
 		return nil, err
 	}
 	if m.numClasses() == 1 && path == pathAuto {
@@ -100,6 +117,49 @@ func solveSticky(topics map[string]int32, members []Member, path solvePath, coop
 	}
 	return m.realize(m.optimalQuotas(), math.MaxInt32, nil), nil
 }
+
+// validHeader reports whether the partition counts are not negative and the
+// member ids not empty.
+func validHeader(topics map[string]int32, members []Member) bool {
+	for _, n := range topics {
+		if n < 0 {
+			return false
+		}
+	}
+	for _, m := range members {
+		if m.ID == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// distinctIDs reports whether members, in SortMembers order, have distinct
+// ids. That order puts the members with an instance id first and sorts the
+// others by id, so without instance ids a repeated id is a neighbour.
+func distinctIDs(sorted []*Member) bool {
+	if len(sorted) > 0 && sorted[0].InstanceID != "" {
+		seen := make(map[string]struct{}, len(sorted))
+		for _, m := range sorted {
+			if _, dup := seen[m.ID]; dup {
+				return false
+			}
+			seen[m.ID] = struct{}{}
+		}
+		return true
+	}
+	for i := 1; i < len(sorted); i++ {
+		if sorted[i].ID == sorted[i-1].ID {
+			return false
+		}
+	}
+	return true
+}
+
+// errInvalid reports input that Validate rejects: a repeated member id, or
+// an owned partition of an existing topic out of its range; solveSticky
+// replaces it with Validate's error.
+var errInvalid = errors.New("invalid input")
 
 func errTooManyPartitions(n int64) error {
 	return fmt.Errorf("the subscribed topics have %d partitions; sticky assignors handle at most %d", n, maxStickyPartitions)

@@ -1,6 +1,11 @@
 package assignors
 
-import "slices"
+import (
+	"slices"
+	"unsafe"
+
+	"github.com/kgroup/kgroup/spec"
+)
 
 // Ownership claims, cleaned up as Kafka's AbstractStickyAssignor does
 // (allSubscriptionsEqual and GeneralAssignmentBuilder.assignOwnedPartitions):
@@ -12,6 +17,8 @@ import "slices"
 //     keeps it (Kafka: "claiming the same TopicPartition in the same
 //     generation");
 //  3. the winner keeps the partition only if it still subscribes to its topic.
+//
+// (That is the outcome; resolveClaims reaches it in one pass, see claimCell.)
 //
 // Kafka resolves the conflict before it drops the unsubscribed claim, so a
 // current member that stopped subscribing still beats a stale claimant; kgroup
@@ -32,12 +39,19 @@ const (
 	tiedClaim = -1
 )
 
-// resolveClaims applies rules 1 and 2. When the claimants do not all share one
-// generation and the assignor is cooperative, claimers also records who claims
-// each partition at all (1 + the only claimant, or tiedClaim for several),
-// which the cooperative assignor needs to know what to withhold; with one
-// generation owner already tells it.
-func (m *stickyModel) resolveClaims(cooperative bool) {
+// resolveClaims applies the three rules in one pass over the owned lists and
+// counts the valid owned partitions of each cell (cellOwned). On the way it
+// checks what Validate checks of ownership, that every owned partition of an
+// existing topic is in its range, and reports whether that holds; the
+// outcome is only meaningful when it does.
+//
+// When the claimants do not all share one generation and the assignor is
+// cooperative, claimers also records who claims each partition at all (1 +
+// the only claimant, or tiedClaim for several), which the cooperative
+// assignor needs to know what to withhold; with one generation owner already
+// tells it.
+func (m *stickyModel) resolveClaims(topics map[string]int32, cooperative bool) bool {
+	m.cellOwned = make([]int32, len(m.cellMember))
 	claiming, sameGen, g0 := false, true, int32(0)
 	for _, mem := range m.members {
 		if len(mem.Owned) == 0 {
@@ -50,7 +64,7 @@ func (m *stickyModel) resolveClaims(cooperative bool) {
 		}
 	}
 	if !claiming {
-		return
+		return true
 	}
 	P := m.numPartitions()
 	m.owner = make([]int32, P)
@@ -61,44 +75,204 @@ func (m *stickyModel) resolveClaims(cooperative bool) {
 			m.claimers = make([]int32, P)
 		}
 	}
-	for v, mem := range m.members {
-		m.claim(int32(v)+1, mem, gen)
+	longest := 0
+	for _, mem := range m.members {
+		longest = max(longest, len(mem.Owned))
 	}
+	ps, cs := make([]int32, 0, longest), make([]int32, 0, longest)
+	for v, mem := range m.members {
+		var ok bool
+		if ps, cs, ok = m.resolveOwned(mem.Owned, topics, ps[:0], cs[:0]); !ok {
+			return false
+		}
+		m.claim(int32(v), mem.Generation, ps, cs, gen)
+	}
+	return true
 }
 
-// claim records member id's claims (id is 1 + its rank).
-func (m *stickyModel) claim(id int32, mem Member, gen []int32) {
-	g := mem.Generation
-	last, ti := "", int32(-1)
-	for _, tp := range mem.Owned {
-		if ti < 0 || tp.Topic != last {
-			var ok bool
-			if ti, ok = m.lookupTopic(tp.Topic, ti); !ok {
-				ti = -1
-				continue
-			}
-			last = tp.Topic
+// resolveOwned writes to ps the partition ids of an owned list, and to cs
+// their classes, dropping the claims on topics no member subscribes to (rule
+// 1), and reports whether every owned partition of an existing topic is in
+// its range; ps and cs must have room for the whole list.
+//
+// A topic name is resolved only where the list moves to another topic, and
+// then the topics after the current one are tried first: owned lists usually
+// come sorted by topic, holding one partition of each topic or runs of
+// partitions of one. An inner loop that makes no call, so that Go keeps its
+// state in registers, recognises names by identity: the same bytes as the
+// next topic's name (the usual case when the members come from one decoded
+// list, or from the assignor's own output) or as the previous entry's. The
+// other entries take one step of the outer loop, which compares names and,
+// failing that, looks them up.
+func (m *stickyModel) resolveOwned(owned []spec.TopicPartition, topics map[string]int32, ps, cs []int32) ([]int32, []int32, bool) {
+	ps, cs = ps[:len(owned)], cs[:len(owned)]
+	names, starts, classes := m.topicNames, m.topicStart, m.topicClass
+	// The current topic: its name, its index (-1 if absent from topicIndex),
+	// its partitions base .. base+n-1 (n = 0 if it does not exist), whether
+	// it exists, its class.
+	name, ti, base, n, exists, c := "", int32(-1), int32(0), int32(0), false, int32(0)
+	j := 0
+	for i := 0; i < len(owned); {
+		tp := owned[i]
+		next := m.nextTopic(tp.Topic, ti)
+		switch {
+		case next >= 0:
+		case ti+1 < int32(len(names)) && tp.Topic == names[ti+1]:
+			next = ti + 1
+		case i > 0 && tp.Topic == name: // the same topic, its name another copy
+		default:
+			ti, base, n, exists, c = m.findTopic(tp.Topic, ti+1, topics)
 		}
-		p := m.topicStart[ti] + tp.Partition
-		if m.claimers != nil {
-			if c := m.claimers[p]; c == noClaim {
-				m.claimers[p] = id
-			} else if c != id {
-				m.claimers[p] = tiedClaim
+		if next >= 0 {
+			ti, base, n, exists, c = next, starts[next], starts[next+1]-starts[next], true, classes[next]
+		}
+		name = tp.Topic // the following entries of this topic likely share its bytes
+		i++
+		if uint32(tp.Partition) >= uint32(n) { // out of range, or a topic that does not exist
+			if exists {
+				return ps, cs, false
+			}
+			continue
+		}
+		if ti >= 0 {
+			ps[j], cs[j] = base+tp.Partition, c
+			j++
+		}
+		for ; i < len(owned); i++ {
+			tp := owned[i]
+			if !identical(tp.Topic, name) {
+				next := ti + 1
+				if next >= int32(len(names)) || !identical(tp.Topic, names[next]) {
+					break
+				}
+				name, ti, base, n, exists, c = names[next], next, starts[next], starts[next+1]-starts[next], true, classes[next]
+			}
+			if uint32(tp.Partition) >= uint32(n) {
+				break
+			}
+			if ti >= 0 {
+				ps[j], cs[j] = base+tp.Partition, c
+				j++
 			}
 		}
-		switch o := m.owner[p]; {
-		case o == noClaim:
-			m.owner[p] = id
+	}
+	return ps[:j], cs[:j], true
+}
+
+// nextTopic returns the index of the topic called name when it is one of the
+// few topics after ti and shares its bytes with that topic's name (a list
+// sorted by topic skips the topics the member holds nothing of), or -1.
+func (m *stickyModel) nextTopic(name string, ti int32) int32 {
+	for next := ti + 1; next < int32(len(m.topicNames)) && next <= ti+8; next++ {
+		if identical(name, m.topicNames[next]) {
+			return next
+		}
+	}
+	return -1
+}
+
+// identical reports whether a and b are the same bytes in memory, hence
+// equal; false says nothing.
+func identical(a, b string) bool {
+	return len(a) == len(b) && unsafe.StringData(a) == unsafe.StringData(b)
+}
+
+// findTopic resolves a topic name, trying first the topic after prev: its
+// index (-1 if absent from topicIndex), first partition and partition count
+// (0 if it does not exist), whether it exists, and its class.
+func (m *stickyModel) findTopic(name string, prev int32, topics map[string]int32) (ti, base, n int32, exists bool, c int32) {
+	if ti, ok := m.lookupTopic(name, prev); ok {
+		return ti, m.topicStart[ti], m.topicStart[ti+1] - m.topicStart[ti], true, m.topicClass[ti]
+	}
+	n, exists = topics[name]
+	return -1, 0, n, exists, 0
+}
+
+// claim records member v's claims, at generation g, on the partitions ps of
+// classes cs. First claims on partitions of the class of the previous entry,
+// the common case, go through an inner loop that makes no call.
+func (m *stickyModel) claim(v, g int32, ps, cs []int32, gen []int32) {
+	owner, owned, contested := m.owner, m.cellOwned, m.claimers != nil
+	c, k, mine := int32(noClass), int32(-1), int32(0)
+	for i := 0; i < len(ps); {
+		if cs[i] != c {
+			c = cs[i]
+			k, mine = m.claimCell(v, c)
+		}
+		m.contest(ps[i], v, g, c, k, mine, gen)
+		for i++; i < len(ps); i++ {
+			p := ps[i]
+			if cs[i] != c || owner[p] != noClaim || contested {
+				break
+			}
+			owner[p] = mine
+			if k >= 0 {
+				owned[k]++
+			}
 			if gen != nil {
 				gen[p] = g
 			}
-		case o == id: // the same member listing it again
-		case gen == nil || g == gen[p]:
-			m.owner[p] = tiedClaim
-		case g > gen[p]:
-			m.owner[p], gen[p] = id, g
 		}
+	}
+}
+
+// noClass is below every class index, -1 included (a topic without
+// partitions).
+const noClass = -2
+
+// claimCell returns member v's cell in class c and the outcome its winning
+// claims on the class's topics record. Rule 3 is applied as claims are
+// recorded: whether v subscribes to a topic does not depend on the
+// partition, so a winner that does not is recorded as such (-2-v) and not
+// counted, which gives the outcome of resolving first and checking the final
+// winner after.
+func (m *stickyModel) claimCell(v, c int32) (k, mine int32) {
+	if k = m.cellIndex(v, c); k < 0 {
+		return k, -2 - v
+	}
+	return k, v + 1
+}
+
+// contest records member v's claim, at generation g, on partition p of
+// class c (rule 2); k and mine are claimCell's.
+func (m *stickyModel) contest(p, v, g, c, k, mine int32, gen []int32) {
+	id := v + 1
+	if m.claimers != nil {
+		if cl := m.claimers[p]; cl == noClaim {
+			m.claimers[p] = id
+		} else if cl != id {
+			m.claimers[p] = tiedClaim
+		}
+	}
+	switch o := m.owner[p]; {
+	case o == noClaim:
+		m.owner[p] = mine
+		m.count(k, 1)
+		if gen != nil {
+			gen[p] = g
+		}
+	case o == mine: // the same member listing it again
+	case gen == nil || g == gen[p]:
+		m.disown(o, c)
+		m.owner[p] = tiedClaim
+	case g > gen[p]:
+		m.disown(o, c)
+		m.owner[p], gen[p] = mine, g
+		m.count(k, 1)
+	}
+}
+
+// count adds d to cell k's valid owned partitions; k < 0 is no cell.
+func (m *stickyModel) count(k, d int32) {
+	if k >= 0 {
+		m.cellOwned[k] += d
+	}
+}
+
+// disown uncounts the partition of class c that the outcome o loses.
+func (m *stickyModel) disown(o, c int32) {
+	if o > 0 {
+		m.count(m.cellIndex(o-1, c), -1)
 	}
 }
 
@@ -110,28 +284,6 @@ func (m *stickyModel) lookupTopic(name string, prev int32) (int32, bool) {
 	}
 	ti, ok := m.topicIndex[name]
 	return ti, ok
-}
-
-// validateClaims applies rule 3 and counts the valid owned partitions of each
-// cell.
-func (m *stickyModel) validateClaims() {
-	m.cellOwned = make([]int32, len(m.cellMember))
-	if m.owner == nil {
-		return
-	}
-	for t, c := range m.topicClass {
-		for p := m.topicStart[t]; p < m.topicStart[t+1]; p++ {
-			o := m.owner[p]
-			if o <= 0 {
-				continue
-			}
-			if k := m.cellIndex(o-1, c); k >= 0 {
-				m.cellOwned[k]++
-			} else {
-				m.owner[p] = -1 - o
-			}
-		}
-	}
 }
 
 // validOwner returns the valid prior owner of p, or -1.
@@ -165,11 +317,26 @@ func (m *stickyModel) claimedByOther(p, v int32) bool {
 
 // cellIndex returns member v's cell in class c, or -1 if v is not in c.
 func (m *stickyModel) cellIndex(v, c int32) int32 {
+	if m.cellAt != nil && c >= 0 {
+		return m.cellAt[int(c)*len(m.members)+int(v)]
+	}
+	return m.searchCell(v, c)
+}
+
+// cellRow returns the dense table's row of class c (member -> cell, -1 for a
+// member not in c), or nil without a table.
+func (m *stickyModel) cellRow(c int32) []int32 {
+	if m.cellAt == nil || c < 0 {
+		return nil
+	}
+	N := len(m.members)
+	return m.cellAt[int(c)*N : int(c+1)*N]
+}
+
+// searchCell is cellIndex without the dense table.
+func (m *stickyModel) searchCell(v, c int32) int32 {
 	if c < 0 {
 		return -1
-	}
-	if m.cellAt != nil {
-		return m.cellAt[int(c)*len(m.members)+int(v)]
 	}
 	cells := m.cellMember[m.cellStart[c]:m.cellStart[c+1]]
 	if i, ok := slices.BinarySearch(cells, v); ok {

@@ -20,7 +20,7 @@ import (
 // Every ordering here comes from names, never from map iteration or from the
 // order of the input, which is what makes the result deterministic.
 type stickyModel struct {
-	members    []Member
+	members    []*Member // the input's members, not copied
 	topicNames []string
 	topicIndex map[string]int32
 	topicStart []int32
@@ -41,12 +41,18 @@ type stickyModel struct {
 
 	owner     []int32 // outcome of the ownership claims per partition (sticky_claims.go)
 	claimers  []int32 // who claims each partition, when owner cannot tell (sticky_claims.go)
-	cellOwned []int32 // valid owned partitions per cell
+	cellOwned []int32 // valid owned partitions per cell (sticky_claims.go)
 }
 
 func newStickyModel(topics map[string]int32, members []Member, cooperative bool) (*stickyModel, error) {
-	m := &stickyModel{members: slices.Clone(members)}
-	SortMembers(m.members)
+	m := &stickyModel{members: make([]*Member, len(members))}
+	for i := range members {
+		m.members[i] = &members[i]
+	}
+	slices.SortFunc(m.members, func(a, b *Member) int { return compareMembers(*a, *b) })
+	if !distinctIDs(m.members) {
+		return nil, errInvalid
+	}
 	m.indexTopics(topics)
 	total := int64(0)
 	m.topicStart = make([]int32, len(m.topicNames)+1)
@@ -60,8 +66,9 @@ func newStickyModel(topics map[string]int32, members []Member, cooperative bool)
 	m.resolveSubscriptions()
 	m.buildClasses()
 	m.buildCellTable()
-	m.resolveClaims(cooperative)
-	m.validateClaims()
+	if !m.resolveClaims(topics, cooperative) {
+		return nil, errInvalid
+	}
 	return m, nil
 }
 
@@ -207,9 +214,11 @@ func (m *stickyModel) groupTopics() (groups, members [][]int32) {
 	seed := maphash.MakeSeed()
 	hashes := make([]uint64, T)
 	order := make([]int32, 0, T)
+	var buf []byte // scratch: one subscriber list as bytes
 	for t := range T {
 		if m.topicStart[t+1] > m.topicStart[t] && start[t+1] > start[t] {
-			hashes[t] = maphash.Comparable(seed, string(int32Bytes(subsOf(int32(t)))))
+			buf = appendInt32s(buf[:0], subsOf(int32(t)))
+			hashes[t] = maphash.Bytes(seed, buf)
 			order = append(order, int32(t))
 		}
 	}
@@ -240,9 +249,8 @@ func (m *stickyModel) groupTopics() (groups, members [][]int32) {
 	return sortedG, sortedM
 }
 
-// int32Bytes views a list of member ranks as bytes for hashing.
-func int32Bytes(xs []int32) []byte {
-	b := make([]byte, 0, 4*len(xs))
+// appendInt32s appends a list of member ranks to b as bytes, for hashing.
+func appendInt32s(b []byte, xs []int32) []byte {
 	for _, x := range xs {
 		b = append(b, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
 	}

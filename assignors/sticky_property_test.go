@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
+	"github.com/kgroup/kgroup/internal/rapidtest"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -89,25 +90,23 @@ func shuffled(members []Member, seed uint64) []Member {
 func TestStickyMatchesOracle(t *testing.T) {
 	for _, a := range []Assignor{Sticky{}, CooperativeSticky{}} {
 		t.Run(a.Name(), func(t *testing.T) {
-			for range oracleRounds {
-				rapid.Check(t, func(t *rapid.T) {
-					in := genStickyInput().Draw(t, "input")
-					plan, err := a.Assign(in.topics, in.members)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := checkSticky(a, in, plan); err != nil {
-						t.Fatal(err)
-					}
-					again, err := a.Assign(in.topics, shuffled(in.members, rapid.Uint64().Draw(t, "seed")))
-					if err != nil {
-						t.Fatal(err)
-					}
-					if d := cmp.Diff(plan, again); d != "" {
-						t.Fatalf("permuting the input changed the plan:\n%s", d)
-					}
-				})
-			}
+			rapidtest.Rounds(t, oracleRounds, func(t *rapid.T) {
+				in := genStickyInput().Draw(t, "input")
+				plan, err := a.Assign(in.topics, in.members)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := checkSticky(a, in, plan); err != nil {
+					t.Fatal(err)
+				}
+				again, err := a.Assign(in.topics, shuffled(in.members, rapid.Uint64().Draw(t, "seed")))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if d := cmp.Diff(plan, again); d != "" {
+					t.Fatalf("permuting the input changed the plan:\n%s", d)
+				}
+			})
 		})
 	}
 }
@@ -151,9 +150,7 @@ func genUniformInput() *rapid.Generator[stickyInput] {
 // The fast path for identical subscriptions and the exact general path must
 // reach the same optimum; the certificate checks that it is one.
 func TestStickyFastPathMatchesGeneralPath(t *testing.T) {
-	for range 20 {
-		rapid.Check(t, fastMatchesGeneral)
-	}
+	rapidtest.Rounds(t, 20, fastMatchesGeneral)
 }
 
 func fastMatchesGeneral(t *rapid.T) {

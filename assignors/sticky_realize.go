@@ -7,10 +7,12 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
-// stickyResult is the target assignment: the member rank of every partition.
+// stickyResult is the target assignment: the member rank of every partition,
+// and how many partitions each member gets.
 type stickyResult struct {
 	m      *stickyModel
 	assign []int32
+	load   []int32
 }
 
 // realize turns per-cell quotas (how many partitions of each class each member
@@ -23,40 +25,70 @@ type stickyResult struct {
 // reach it, then the rest to the members in extra, in that order.
 func (m *stickyModel) realize(quota []int32, floor int32, extra []int32) *stickyResult {
 	assign := make([]int32, m.numPartitions())
-	for p := range assign {
-		assign[p] = -1
-	}
 	need := slices.Clone(quota)
-	m.keepOwned(quota, need, assign)
+	if m.owner != nil {
+		m.keepOwned(quota, need, assign)
+	} else {
+		for p := range assign {
+			assign[p] = -1
+		}
+	}
 	d := dealer{m: m, assign: assign, need: need, ring: make([]int32, 0, len(m.members))}
 	for c := range m.numClasses() {
 		d.deal(c, quota, floor, extra)
 	}
-	return &stickyResult{m: m, assign: assign}
+	load := make([]int32, len(m.members))
+	for k, v := range m.cellMember { // every partition given decremented its cell's need
+		load[v] += quota[k] - need[k]
+	}
+	return &stickyResult{m: m, assign: assign, load: load}
 }
 
 // keepOwned gives every member its valid owned partitions, up to its quota in
 // each cell; in a cell where it owns more, the first ones in (partition,
-// topic) order.
+// topic) order. It sets every other partition of assign to -1.
 func (m *stickyModel) keepOwned(quota, need, assign []int32) {
-	if m.owner == nil {
+	if !m.keepsAll(quota) {
+		m.keepUpToQuota(quota, need, assign)
 		return
 	}
+	// The common case after a rebalance: every valid owner keeps all it owns,
+	// so one branch-free pass turns owner v+1 into v and every other outcome
+	// (none, tied, not subscribed) into -1.
+	for p, o := range m.owner {
+		assign[p] = max(o, 0) - 1
+	}
+	for k, n := range m.cellOwned {
+		need[k] -= n
+	}
+}
+
+// keepUpToQuota is keepOwned when some cell owns more than its quota.
+func (m *stickyModel) keepUpToQuota(quota, need, assign []int32) {
 	type claim struct{ cell, partition, topic, id int32 }
 	var over []claim
+	owner, owned := m.owner, m.cellOwned
 	for t, c := range m.topicClass {
-		for p := m.topicStart[t]; p < m.topicStart[t+1]; p++ {
-			v := m.validOwner(p)
-			if v < 0 {
+		first, end := m.topicStart[t], m.topicStart[t+1]
+		row := m.cellRow(c)
+		for i, o := range owner[first:end] {
+			p := first + int32(i)
+			assign[p] = -1
+			if o <= 0 {
 				continue
 			}
-			k := m.cellIndex(v, c)
-			if m.cellOwned[k] <= quota[k] {
-				assign[p] = v
+			var k int32
+			if row != nil {
+				k = row[o-1]
+			} else {
+				k = m.searchCell(o-1, c)
+			}
+			if owned[k] <= quota[k] {
+				assign[p] = o - 1
 				need[k]--
 				continue
 			}
-			over = append(over, claim{k, p - m.topicStart[t], int32(t), p})
+			over = append(over, claim{k, int32(i), int32(t), p})
 		}
 	}
 	slices.SortFunc(over, func(a, b claim) int {
@@ -68,6 +100,16 @@ func (m *stickyModel) keepOwned(quota, need, assign []int32) {
 			need[o.cell]--
 		}
 	}
+}
+
+// keepsAll reports whether no cell owns more valid partitions than its quota.
+func (m *stickyModel) keepsAll(quota []int32) bool {
+	for k, n := range m.cellOwned {
+		if n > quota[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // dealer hands out the partitions no member kept.
@@ -122,16 +164,16 @@ func (d *dealer) roundRobin(ring []int32, wants func(int32) bool) {
 
 // next returns the next unassigned partition of the class being dealt.
 func (d *dealer) next() int32 {
+	m, assign := d.m, d.assign
 	for {
-		if d.p == d.m.topicStart[d.topics[d.ti]+1] {
-			d.ti++
-			d.p = d.m.topicStart[d.topics[d.ti]]
-			continue
+		for p, end := d.p, m.topicStart[d.topics[d.ti]+1]; p < end; p++ {
+			if assign[p] < 0 {
+				d.p = p + 1
+				return p
+			}
 		}
-		d.p++
-		if d.assign[d.p-1] < 0 {
-			return d.p - 1
-		}
+		d.ti++
+		d.p = m.topicStart[d.topics[d.ti]]
 	}
 }
 
@@ -146,18 +188,20 @@ func (r *stickyResult) withheld(p int32) bool {
 // withhold takes the partitions the cooperative assignor holds back this
 // round out of the assignment (whether p is withheld depends on p alone).
 func (r *stickyResult) withhold() {
-	for p := range r.assign {
-		if r.withheld(int32(p)) {
+	for p, v := range r.assign {
+		if v >= 0 && r.withheld(int32(p)) {
 			r.assign[p] = -1
+			r.load[v]--
 		}
 	}
 }
 
-// plan builds the output: every member present, partitions ascending. A pass
-// in (topic, partition) order sizes every member's assignment and lists its
-// partitions; each member's map is then built on its own (building all maps
-// at once, topic by topic, thrashes the cache). All partition numbers share
-// one backing array.
+// plan builds the output: every member present, partitions ascending. One
+// pass in partition order lists every member's partitions, in a slice sized
+// from the loads; each member's map is then built on its own (building all
+// maps at once, topic by topic, thrashes the cache). All partition numbers
+// share one backing array: the owner array's, which the ownership claims no
+// longer need, when there is one. plan consumes r.
 func (r *stickyResult) plan(cooperative bool) Plan {
 	m := r.m
 	N := len(m.members)
@@ -165,26 +209,28 @@ func (r *stickyResult) plan(cooperative bool) Plan {
 		r.withhold()
 	}
 	start := make([]int32, N+1)
-	held := make([]int32, N) // topics per member
-	last := make([]int32, N) // last topic seen per member
-	for v := range last {
-		last[v] = -1
+	for v, n := range r.load {
+		start[v+1] = start[v] + n
 	}
-	for t := range m.topicNames {
-		for p := m.topicStart[t]; p < m.topicStart[t+1]; p++ {
-			if v := r.assign[p]; v >= 0 {
-				start[v+1]++
-				if last[v] != int32(t) {
-					last[v] = int32(t)
-					held[v]++
-				}
-			}
-		}
+	var ids []int32 // each member's partition ids, ascending
+	if m.owner != nil {
+		ids, m.owner, m.claimers = m.owner[:start[N]], nil, nil
+	} else {
+		ids = make([]int32, start[N])
 	}
-	for v := range N {
-		start[v+1] += start[v]
+	r.list(start, ids)
+	plan := make(Plan, N)
+	runs := make([]topicRun, 0, len(m.topicNames)) // scratch: the topics of one member
+	for v, mem := range m.members {
+		runs = m.topicRuns(ids[start[v]:start[v+1]], runs[:0])
+		plan[mem.ID] = m.assignmentOf(ids[start[v]:start[v+1]], runs)
 	}
-	ids := make([]int32, start[N]) // each member's partition ids, ascending
+	return plan
+}
+
+// list writes member v's partition ids, ascending, to ids[start[v]:start[v+1]].
+func (r *stickyResult) list(start, ids []int32) {
+	N := len(r.m.members)
 	fill := slices.Clone(start[:N])
 	for p, v := range r.assign {
 		if v >= 0 {
@@ -192,31 +238,40 @@ func (r *stickyResult) plan(cooperative bool) Plan {
 			fill[v]++
 		}
 	}
-	plan := make(Plan, N)
-	for v, mem := range m.members {
-		plan[mem.ID] = m.assignmentOf(ids[start[v]:start[v+1]], held[v])
+	for v := range N {
+		if fill[v] != start[v+1] {
+			stickyAssert(false, "plan: member %d listed %d partitions, its load is %d", v, fill[v]-start[v], r.load[v])
+		}
 	}
-	return plan
 }
 
-// assignmentOf builds one member's assignment from its ascending partition
-// ids, overwriting each id with its partition number.
-func (m *stickyModel) assignmentOf(ids []int32, topics int32) spec.Assignment {
-	a := make(spec.Assignment, topics)
-	t, from := int32(-1), 0
+// topicRun is the part of one member's ids that is one topic's.
+type topicRun struct{ topic, end int32 }
+
+// topicRuns appends to runs the topics of ascending partition ids, and
+// overwrites each id with its partition number.
+func (m *stickyModel) topicRuns(ids []int32, runs []topicRun) []topicRun {
+	t := int32(-1)
 	for i, p := range ids {
 		if t < 0 || p >= m.topicStart[t+1] {
-			if t >= 0 {
-				a[m.topicNames[t]] = ids[from:i:i]
-			}
 			for t++; p >= m.topicStart[t+1]; t++ {
 			}
-			from = i
+			runs = append(runs, topicRun{t, 0})
 		}
+		runs[len(runs)-1].end = int32(i + 1)
 		ids[i] = p - m.topicStart[t]
 	}
-	if t >= 0 {
-		a[m.topicNames[t]] = ids[from:len(ids):len(ids)]
+	return runs
+}
+
+// assignmentOf builds one member's assignment from its partition numbers and
+// their topics.
+func (m *stickyModel) assignmentOf(numbers []int32, runs []topicRun) spec.Assignment {
+	a := make(spec.Assignment, len(runs))
+	from := int32(0)
+	for _, r := range runs {
+		a[m.topicNames[r.topic]] = numbers[from:r.end:r.end]
+		from = r.end
 	}
 	return a
 }

@@ -7,6 +7,7 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/kgroup/kgroup/internal/rapidtest"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -161,19 +162,17 @@ func (g *groupSim) rebalance(a Assignor) error {
 }
 
 func runRounds(t *testing.T, a Assignor, limits simLimits, runs int) {
-	for range runs {
-		rapid.Check(t, func(t *rapid.T) {
-			g := newGroupSim(t, limits)
-			for round := range rapid.IntRange(1, 10).Draw(t, "rounds") {
-				for range min(round, rapid.IntRange(1, 3).Draw(t, "events")) {
-					g.step(t)
-				}
-				if err := g.rebalance(a); err != nil {
-					t.Fatalf("round %d, members %v, topics %v: %v", round, g.members, g.topics, err)
-				}
+	rapidtest.Rounds(t, runs, func(t *rapid.T) {
+		g := newGroupSim(t, limits)
+		for round := range rapid.IntRange(1, 10).Draw(t, "rounds") {
+			for range min(round, rapid.IntRange(1, 3).Draw(t, "events")) {
+				g.step(t)
 			}
-		})
-	}
+			if err := g.rebalance(a); err != nil {
+				t.Fatalf("round %d, members %v, topics %v: %v", round, g.members, g.topics, err)
+			}
+		}
+	})
 }
 
 // How many times the multi-round properties run rapid.Check (each draws
