@@ -137,14 +137,8 @@ func (s *Sim) run(d int64) error {
 		batch := s.budget / 1000
 		s.budget %= 1000
 		if batch > 0 {
-			for _, name := range cl.Names() {
-				c, ok := cl.Consumer(name)
-				if !ok || c.Stalled() || cl.Frozen(name) {
-					continue
-				}
-				if err := cl.Consume(name, batch, nil); err != nil {
-					return err
-				}
+			if err := cl.ConsumeEach(batch); err != nil {
+				return err
 			}
 		}
 		s.sample()

@@ -246,6 +246,17 @@ func anyAccepted(r *OffsetCommitResponse) bool {
 // never decreases and never disappears. Partitions in seeked are exempt (a
 // legitimate owner may move its position back and commit it).
 func CheckOffsetsMonotonic(prev, next map[TopicPartition]int64, seeked map[TopicPartition]bool) error {
+	// Checked in map order, fast; only a violation pays for sorting, so that
+	// the one reported is always the same.
+	for tp, p := range prev {
+		if n, ok := next[tp]; !seeked[tp] && (!ok || n < p) {
+			return offsetsRegressed(prev, next, seeked)
+		}
+	}
+	return nil
+}
+
+func offsetsRegressed(prev, next map[TopicPartition]int64, seeked map[TopicPartition]bool) error {
 	for _, tp := range sortedPartitions(prev) {
 		if seeked[tp] {
 			continue
@@ -315,6 +326,15 @@ func (l *Ledger) End(tp TopicPartition) int64 { return l.end[tp] }
 // never lies beyond what was processed, since a consumer that resumes there
 // would skip the records in between.
 func CheckCommittedProcessed(committed map[TopicPartition]int64, l *Ledger) error {
+	for tp, c := range committed {
+		if c > l.End(tp) {
+			return committedBeyondProcessed(committed, l)
+		}
+	}
+	return nil
+}
+
+func committedBeyondProcessed(committed map[TopicPartition]int64, l *Ledger) error {
 	for _, tp := range sortedPartitions(committed) {
 		if committed[tp] > l.End(tp) {
 			return fmt.Errorf("no loss: %s committed at %d but only processed up to %d", tp, committed[tp], l.End(tp))

@@ -151,6 +151,25 @@ func (cl *Cluster) Consume(name string, count int64, tp *spec.TopicPartition) er
 	})
 }
 
+// ConsumeEach makes every running, polling, unfrozen consumer process count
+// records of each partition it can read, as one step (the simulator's
+// workload: the batches are independent, so the rules are checked once).
+func (cl *Cluster) ConsumeEach(count int64) error {
+	for _, name := range cl.Names() {
+		n := cl.nodes[name]
+		if !n.running() || n.frozen || n.c.Stalled() {
+			continue
+		}
+		out, err := n.c.Consume(cl.now, count, nil)
+		if err != nil {
+			return err
+		}
+		cl.applyConsumer(n, out)
+	}
+	cl.after()
+	return nil
+}
+
 // Commit makes a consumer commit its positions (commitSync). A commit the
 // client refuses locally is returned as the refusal's Kafka exception name.
 func (cl *Cluster) Commit(name string, metadataBytes int) (refused string, err error) {

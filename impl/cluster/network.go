@@ -89,10 +89,15 @@ func (cl *Cluster) takeDeliverable(id int64) (Flight, error) {
 	if !slices.ContainsFunc(cl.Deliverable(), func(f Flight) bool { return f.ID == id }) {
 		return Flight{}, fmt.Errorf("message %d is not deliverable", id)
 	}
+	return cl.take(id), nil
+}
+
+// take removes the message with this id from the wire.
+func (cl *Cluster) take(id int64) Flight {
 	i := slices.IndexFunc(cl.net.flight, func(f Flight) bool { return f.ID == id })
 	f := cl.net.flight[i]
 	cl.net.flight = slices.Delete(cl.net.flight, i, i+1)
-	return f, nil
+	return f
 }
 
 // Hold keeps the links of a consumer out of automatic delivery (a slow or
@@ -129,13 +134,12 @@ func (cl *Cluster) heldMsg(m spec.Message) bool {
 // outside held links. Time does not move.
 func (cl *Cluster) Settle() error {
 	for range maxSettleSteps {
-		i := slices.IndexFunc(cl.Deliverable(), func(f Flight) bool { return !cl.heldMsg(f.Msg) })
+		ds := cl.Deliverable()
+		i := slices.IndexFunc(ds, func(f Flight) bool { return !cl.heldMsg(f.Msg) })
 		if i < 0 {
-			cl.checker.afterStep()
-			return nil
+			return nil // nothing changed since the last check
 		}
-		f, _ := cl.takeDeliverable(cl.Deliverable()[i].ID)
-		cl.deliver(f)
+		cl.deliver(cl.take(ds[i].ID))
 		cl.checker.afterStep()
 	}
 	return fmt.Errorf("cluster: messages still flowing after %d deliveries at time %d", maxSettleSteps, cl.now)
