@@ -137,7 +137,6 @@ const (
 	EvUnstall       EventKind = "unstall"        // ... and resumes
 	EvFreeze        EventKind = "freeze"         // the whole process pauses (no heartbeats)
 	EvThaw          EventKind = "thaw"           // ... and resumes
-	EvAdvance       EventKind = "advance"        // logical time moves to At
 	EvDeliver       EventKind = "deliver"        // Msg reaches its destination
 	EvDrop          EventKind = "drop"           // Msg is lost
 	EvCreateTopic   EventKind = "create-topic"   // Topic appears with Count partitions
@@ -146,7 +145,6 @@ const (
 	EvConsume       EventKind = "consume"        // Node processes Count records of each owned partition
 	EvCommit        EventKind = "commit"         // Node commits its positions
 	// Observations.
-	EvSend       EventKind = "send"        // Node put Msg on the network
 	EvAssigned   EventKind = "assigned"    // onPartitionsAssigned(Partitions) at Generation
 	EvRevoked    EventKind = "revoked"     // onPartitionsRevoked(Partitions)
 	EvLost       EventKind = "lost"        // onPartitionsLost(Partitions)
@@ -180,7 +178,7 @@ func (e Event) String() string {
 	}
 	b.WriteString(" " + string(e.Kind))
 	switch e.Kind {
-	case EvSend, EvDeliver, EvDrop:
+	case EvDeliver, EvDrop:
 		if e.Msg != nil {
 			b.WriteString(" " + e.Msg.String())
 		}

@@ -105,7 +105,7 @@ func TestEventTextAndJSON(t *testing.T) {
 		t.Errorf("text form %q", got)
 	}
 	m := Message{From: "c1", To: CoordinatorNode, Correlation: 7, Body: &HeartbeatRequest{GroupID: "g", GenerationID: 2, MemberID: "c1-1"}}
-	send := Event{At: 10, Kind: EvSend, Node: "c1", Msg: &m}
+	send := Event{At: 10, Kind: EvDeliver, Msg: &m}
 	if got := send.String(); !strings.Contains(got, "c1->coord#7 Heartbeat member=c1-1 gen=2") {
 		t.Errorf("text form %q", got)
 	}

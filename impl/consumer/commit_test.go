@@ -22,7 +22,7 @@ func prepareRejoin(t *testing.T, autoCommit bool) *harness {
 	h.consume(100)
 	h.at(3000)
 	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	return h
 }
 
@@ -143,7 +143,7 @@ func autoCommitter(t *testing.T) *harness {
 	cfg := baseConfig()
 	cfg.AutoCommit = true
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.stable(1, "m", tp("t", 0))
 	h.consume(100)
 	return h
@@ -200,7 +200,7 @@ func TestKafka_testAutoCommitDynamicAssignmentRebalance(t *testing.T) {
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
 	h.consume(100)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.runTo(11000)
 	wantCommit(h, h.expect("OffsetCommit"), 1, "m", 100)
 }

@@ -353,3 +353,21 @@ func cooperativeMock(name string) *mockAssignor {
 func eagerMock(name string) *mockAssignor {
 	return &mockAssignor{name: name, protocols: []spec.RebalanceProtocol{spec.Eager}}
 }
+
+// answerHeartbeats makes the scripted coordinator answer every heartbeat
+// with NONE, for tests about something else.
+func (h *harness) answerHeartbeats() {
+	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+}
+
+// stableUntilFirstHeartbeat starts a consumer whose listener does not commit,
+// makes it member "m" of generation 1 owning t-0, and runs to its first
+// heartbeat (3000 ms), which the test then answers.
+func stableUntilFirstHeartbeat(t *testing.T) *harness {
+	cfg := baseConfig()
+	cfg.CommitOnRevoke = false
+	h := start(t, cfg)
+	h.stable(1, "m", tp("t", 0))
+	h.runTo(3000)
+	return h
+}

@@ -258,7 +258,7 @@ func TestKafka_testCoordinatorDisconnect(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
 	first := h.expect("Heartbeat")
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.runTo(32999)
 	h.at(33000) // the first heartbeat times out
 	h.reply(first, hb(spec.UnknownMemberID))
@@ -296,7 +296,7 @@ func TestKafka_testResetSession(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 50000
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.stable(1, "m", tp("t", 0))
 	h.stall()
 	h.runTo(49999)
@@ -312,7 +312,7 @@ func TestKafka_testPollTimeout(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 60000
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.stable(1, "m", tp("t", 0))
 	h.runTo(10000)
 	h.stall()
@@ -332,7 +332,7 @@ func TestKafka_testMaybeLeaveGroup(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 60000
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.stable(1, "consumer", tp("t", 0))
 	h.stall()
 	h.runTo(60000)
@@ -361,7 +361,7 @@ func TestKafka_handlePollTimeoutExpiry_staticMember(t *testing.T) {
 	cfg.MaxPollIntervalMs = 60000
 	cfg.InstanceID = "i1"
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.stable(1, "i1-x", tp("t", 0))
 	h.stall()
 	h.runTo(60000)
@@ -385,7 +385,7 @@ func TestKafka_testUpdateLastHeartbeatPollWhenCoordinatorUnknown(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
 	h.reply(h.expect("Heartbeat"), hb(spec.NotCoordinator))
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.runTo(30000)
 	h.none("LeaveGroup")
 	h.wantView("m", 1, spec.ClientStable)

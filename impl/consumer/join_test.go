@@ -124,11 +124,7 @@ func TestKafka_JoinGroupResponseHandler_illegalGenerationIsFatal(t *testing.T) {
 // UNKNOWN_MEMBER_ID on JoinGroup resets generation and member id; the
 // consumer rejoins at once as a new member.
 func TestKafka_testJoinGroupRequestWithGroupInstanceIdNotFound(t *testing.T) {
-	cfg := baseConfig()
-	cfg.CommitOnRevoke = false
-	h := start(t, cfg)
-	h.stable(1, "m", tp("t", 0))
-	h.runTo(3000)
+	h := stableUntilFirstHeartbeat(t)
 	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	j := h.expect("JoinGroup")
@@ -146,11 +142,7 @@ func TestKafka_testJoinGroupRequestWithGroupInstanceIdNotFound(t *testing.T) {
 // REBALANCE_IN_PROGRESS on JoinGroup retries at once with the same member id,
 // without running the pre-join step (onJoinPrepare) again.
 func TestKafka_testJoinGroupRequestWithRebalanceInProgress(t *testing.T) {
-	cfg := baseConfig()
-	cfg.CommitOnRevoke = false
-	h := start(t, cfg)
-	h.stable(1, "m", tp("t", 0))
-	h.runTo(3000)
+	h := stableUntilFirstHeartbeat(t)
 	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	h.reply(h.expect("JoinGroup"), joinErr(spec.RebalanceInProgress, "m"))
@@ -268,7 +260,7 @@ func TestKafka_testRetainMemberIdAfterSyncGroupDisconnect(t *testing.T) {
 	h.stable(5, "memberId")
 	h.reply(rebalanceFrom(h), joinOK(10, "memberId", "leader", "range"))
 	h.expect("SyncGroup")
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.runTo(h.now + 30000 + 100)
 	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "memberId" {
 		t.Fatalf("JoinGroup after SyncGroup timeout has member %q", id)
@@ -343,11 +335,7 @@ func TestKafka_testIllegalGenerationOnSyncGroup(t *testing.T) {
 // an UNKNOWN_MEMBER_ID answering a JoinGroup sent under a generation the
 // consumer has since left does not reset the member id.
 func TestKafka_testJoinGroupUnknownMemberResponseWithOldGeneration(t *testing.T) {
-	cfg := baseConfig()
-	cfg.CommitOnRevoke = false
-	h := start(t, cfg)
-	h.stable(1, "m", tp("t", 0))
-	h.runTo(3000)
+	h := stableUntilFirstHeartbeat(t)
 	beat := h.expect("Heartbeat")
 	h.commit()
 	c := h.expect("OffsetCommit")
@@ -398,7 +386,7 @@ func TestKafka_testNoGenerationWillNotTriggerProtocolNameCheck(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 10000
 	h := start(t, cfg)
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.joinAs(1, "m")
 	sync := h.expect("SyncGroup")
 	h.stall()
@@ -428,7 +416,7 @@ func TestKafka_testPrepareJoinAndRejoinAfterFailedRebalance(t *testing.T) {
 	cfg.Assignors = []assignors.Assignor{cooperativeMock("coop")}
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.answerHeartbeats()
 	h.commit()
 	c := h.expect("OffsetCommit")
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))

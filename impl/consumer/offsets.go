@@ -117,7 +117,7 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 	}
 	var zero []spec.OffsetCommitPartition
 	for _, p := range r.Partitions {
-		if _, known := c.positions[p.TopicPartition]; known || !c.owns(p.TopicPartition) || p.ErrorCode != spec.None {
+		if _, known := c.positions[p.TopicPartition]; known || !slices.Contains(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
 			continue
 		}
 		pos := max(p.Offset, 0)
@@ -130,15 +130,6 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 	if mutant.On(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
 		c.sendCommit(zero, commitByApp)
 	}
-}
-
-func (c *Consumer) owns(tp spec.TopicPartition) bool {
-	for _, o := range c.owned {
-		if o == tp {
-			return true
-		}
-	}
-	return false
 }
 
 // Consume processes n records of each owned partition whose position is
