@@ -2,7 +2,6 @@ package assignors
 
 import (
 	"cmp"
-	"hash/maphash"
 	"slices"
 )
 
@@ -211,20 +210,17 @@ func (m *stickyModel) groupTopics() (groups, members [][]int32) {
 		}
 	}
 	subsOf := func(t int32) []int32 { return subs[start[t]:start[t+1]] }
-	seed := maphash.MakeSeed()
 	hashes := make([]uint64, T)
 	order := make([]int32, 0, T)
-	var buf []byte // scratch: one subscriber list as bytes
 	for t := range T {
 		if m.topicStart[t+1] > m.topicStart[t] && start[t+1] > start[t] {
-			buf = appendInt32s(buf[:0], subsOf(int32(t)))
-			hashes[t] = maphash.Bytes(seed, buf)
+			hashes[t] = hashRanks(subsOf(int32(t)))
 			order = append(order, int32(t))
 		}
 	}
 	// Group equal subscriber lists: by hash, then by the lists themselves. The
-	// hash seed only decides how groups sit next to each other here; classes
-	// are then ordered by their first topic, so the seed never shows.
+	// hash only decides how groups sit next to each other here; classes are
+	// then ordered by their first topic.
 	slices.SortFunc(order, func(a, b int32) int {
 		return cmp.Or(cmp.Compare(hashes[a], hashes[b]), slices.Compare(subsOf(a), subsOf(b)), cmp.Compare(a, b))
 	})
@@ -249,12 +245,16 @@ func (m *stickyModel) groupTopics() (groups, members [][]int32) {
 	return sortedG, sortedM
 }
 
-// appendInt32s appends a list of member ranks to b as bytes, for hashing.
-func appendInt32s(b []byte, xs []int32) []byte {
+// hashRanks is FNV-1a over a list of member ranks: a fixed function, so no
+// seed, random or otherwise, enters the assignor.
+func hashRanks(xs []int32) uint64 {
+	h := uint64(14695981039346656037)
 	for _, x := range xs {
-		b = append(b, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+		for _, b := range [4]byte{byte(x), byte(x >> 8), byte(x >> 16), byte(x >> 24)} {
+			h = (h ^ uint64(b)) * 1099511628211
+		}
 	}
-	return b
+	return h
 }
 
 // transposeCells lists, for every member, its cells in class order.
