@@ -101,13 +101,9 @@ func (s *Sim) exec(line string) error {
 		}
 		return s.run(n)
 	}
-	for _, out := range s.session.Exec(line) {
-		if msg, ok := strings.CutPrefix(out, "error: "); ok {
-			return fmt.Errorf("%s", msg)
-		}
-	}
+	_, err := s.session.Exec(line)
 	s.hook()
-	return nil
+	return err
 }
 
 // hook starts listening to a cluster the session just created.
@@ -119,6 +115,7 @@ func (s *Sim) hook() {
 	s.hooked = cl
 	s.samples = nil
 	cl.OnEvent(s.onEvent)
+	cl.DiscardEvents() // the timeline listens; nobody reads them later
 	s.sample()
 }
 
@@ -130,14 +127,14 @@ func (s *Sim) run(d int64) error {
 	}
 	for end := cl.Now() + d; cl.Now() < end; {
 		step := min(stepMs, end-cl.Now())
-		if err := cl.Advance(step); err != nil {
+		if err := cl.Apply(cluster.Action{Kind: cluster.ActAdvance, Ms: step}); err != nil {
 			return err
 		}
 		s.budget += s.rate * step
 		batch := s.budget / 1000
 		s.budget %= 1000
 		if batch > 0 {
-			if err := cl.ConsumeEach(batch); err != nil {
+			if err := cl.Apply(cluster.Action{Kind: cluster.ActConsumeAll, Records: batch}); err != nil {
 				return err
 			}
 		}

@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -12,13 +13,14 @@ import (
 const CoordinatorNode = "coord"
 
 // Message is a request or response in flight between a consumer and the
-// coordinator. Correlation pairs a response with its request, per sender, as
-// Kafka's request header does.
+// coordinator, or a local input to one state machine (see inputs.go).
+// Correlation pairs a response with its request, per sender, as Kafka's
+// request header does.
 type Message struct {
 	From        string `json:"from"`
 	To          string `json:"to"`
 	Correlation int32  `json:"corr"`
-	// Body is a Request (consumer to coordinator) or a Response.
+	// Body is a Request (consumer to coordinator), a Response, or a local input.
 	Body any `json:"-"`
 }
 
@@ -28,15 +30,15 @@ func (m Message) IsRequest() bool {
 	return ok
 }
 
-// Kind is the body's message kind, e.g. "JoinGroup".
-func (m Message) Kind() string {
+// Key is the body's API key, or KeyNone for a local input.
+func (m Message) Key() APIKey {
 	switch b := m.Body.(type) {
 	case Request:
-		return b.Kind()
+		return b.Key()
 	case Response:
-		return b.Kind()
+		return b.Key()
 	}
-	return "?"
+	return KeyNone
 }
 
 // bodyTypes maps a JSON type name to the body's Go type.
@@ -47,6 +49,7 @@ func init() {
 		&JoinGroupRequest{}, &JoinGroupResponse{}, &SyncGroupRequest{}, &SyncGroupResponse{},
 		&HeartbeatRequest{}, &HeartbeatResponse{}, &LeaveGroupRequest{}, &LeaveGroupResponse{},
 		&OffsetCommitRequest{}, &OffsetCommitResponse{}, &OffsetFetchRequest{}, &OffsetFetchResponse{},
+		&Tick{}, &FireTimer{}, &Unload{}, &Stall{}, &Unstall{}, &Close{}, &MetadataUpdate{}, &Consume{}, &Commit{},
 	} {
 		bodyTypes[bodyTypeName(b)] = reflect.TypeOf(b).Elem()
 	}
@@ -76,7 +79,7 @@ type messageJSON struct {
 func (m Message) MarshalJSON() ([]byte, error) {
 	name := bodyTypeName(m.Body)
 	if _, ok := bodyTypes[name]; !ok {
-		return nil, fmt.Errorf("message body of type %T is not a group protocol message", m.Body)
+		return nil, fmt.Errorf("message body of type %T is not a group protocol message or a local input", m.Body)
 	}
 	body, err := json.Marshal(m.Body)
 	if err != nil {
@@ -103,14 +106,16 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// strictUnmarshal decodes one JSON value into v: unknown fields and anything
+// but white space after the value are errors.
 func strictUnmarshal(b []byte, v any) error {
-	d := json.NewDecoder(strings.NewReader(string(b)))
+	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
 		return err
 	}
-	if d.More() {
-		return fmt.Errorf("trailing data after JSON value")
+	if rest := bytes.TrimSpace(b[d.InputOffset():]); len(rest) > 0 {
+		return fmt.Errorf("trailing data after the JSON value: %.20q", rest)
 	}
 	return nil
 }
@@ -129,6 +134,7 @@ type EventKind string
 // consumers and the coordinator did in answer.
 const (
 	// Inputs.
+	EvInput         EventKind = "input"          // the driver applied an action; Detail is its text form
 	EvStart         EventKind = "start"          // a consumer process starts (Node)
 	EvCrash         EventKind = "crash"          // a consumer process stops dead
 	EvRestart       EventKind = "restart"        // a crashed consumer comes back as a new process
@@ -145,12 +151,14 @@ const (
 	EvConsume       EventKind = "consume"        // Node processes Count records of each owned partition
 	EvCommit        EventKind = "commit"         // Node commits its positions
 	// Observations.
+	EvSend       EventKind = "send"        // Msg was put on the wire (a request's call time)
 	EvAssigned   EventKind = "assigned"    // onPartitionsAssigned(Partitions) at Generation
 	EvRevoked    EventKind = "revoked"     // onPartitionsRevoked(Partitions)
 	EvLost       EventKind = "lost"        // onPartitionsLost(Partitions)
 	EvProcessed  EventKind = "processed"   // Node processed records [Offset, End) of Partitions[0]
 	EvGroupState EventKind = "group-state" // the group moved to Detail at Generation
 	EvFailed     EventKind = "failed"      // the consumer stopped on a fatal error (Detail)
+	EvRefused    EventKind = "refused"     // the client refused an application call locally (Detail: the exception)
 )
 
 // Event is one step of a run, as recorded in a history. Only the fields the
@@ -178,7 +186,9 @@ func (e Event) String() string {
 	}
 	b.WriteString(" " + string(e.Kind))
 	switch e.Kind {
-	case EvDeliver, EvDrop:
+	case EvInput:
+		b.WriteString(" " + e.Detail)
+	case EvDeliver, EvDrop, EvSend:
 		if e.Msg != nil {
 			b.WriteString(" " + e.Msg.String())
 		}
@@ -196,7 +206,7 @@ func (e Event) String() string {
 		fmt.Fprintf(&b, " %s [%d,%d)", FormatPartitions(e.Partitions), e.Offset, e.End)
 	case EvGroupState:
 		fmt.Fprintf(&b, " %s gen=%d", e.Detail, e.Generation)
-	case EvFailed:
+	case EvFailed, EvRefused:
 		b.WriteString(" " + e.Detail)
 	}
 	return b.String()

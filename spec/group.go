@@ -84,6 +84,22 @@ func (p RebalanceProtocol) String() string {
 	return "EAGER"
 }
 
+// MarshalText writes EAGER or COOPERATIVE.
+func (p RebalanceProtocol) MarshalText() ([]byte, error) { return []byte(p.String()), nil }
+
+// UnmarshalText reads EAGER or COOPERATIVE.
+func (p *RebalanceProtocol) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "EAGER":
+		*p = Eager
+	case "COOPERATIVE":
+		*p = Cooperative
+	default:
+		return fmt.Errorf("unknown rebalance protocol %q", b)
+	}
+	return nil
+}
+
 // ProtocolTypeConsumer is the protocol type every Kafka consumer joins with.
 const ProtocolTypeConsumer = "consumer"
 

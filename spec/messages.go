@@ -8,15 +8,16 @@ package spec
 
 // Request is a request to the group coordinator.
 type Request interface {
-	// Kind is the message's name without "Request", e.g. "JoinGroup".
-	Kind() string
+	// Key is the request's API key, e.g. KeyJoinGroup.
+	Key() APIKey
 	// Group is the group id the request is for.
 	Group() string
 }
 
 // Response is the coordinator's answer to one Request.
 type Response interface {
-	Kind() string
+	// Key is the API key of the request it answers.
+	Key() APIKey
 	// Code is the top-level error code (None on success). For OffsetCommit,
 	// which has only per-partition codes, it is the first non-None one.
 	Code() ErrorCode
@@ -180,12 +181,12 @@ type OffsetFetchResponse struct {
 	Partitions []OffsetFetchPartition `json:"partitions"`
 }
 
-func (*JoinGroupRequest) Kind() string    { return "JoinGroup" }
-func (*SyncGroupRequest) Kind() string    { return "SyncGroup" }
-func (*HeartbeatRequest) Kind() string    { return "Heartbeat" }
-func (*LeaveGroupRequest) Kind() string   { return "LeaveGroup" }
-func (*OffsetCommitRequest) Kind() string { return "OffsetCommit" }
-func (*OffsetFetchRequest) Kind() string  { return "OffsetFetch" }
+func (*JoinGroupRequest) Key() APIKey { return KeyJoinGroup }
+func (*SyncGroupRequest) Key() APIKey { return KeySyncGroup }
+func (*HeartbeatRequest) Key() APIKey { return KeyHeartbeat }
+func (*LeaveGroupRequest) Key() APIKey { return KeyLeaveGroup }
+func (*OffsetCommitRequest) Key() APIKey { return KeyOffsetCommit }
+func (*OffsetFetchRequest) Key() APIKey { return KeyOffsetFetch }
 
 func (r *JoinGroupRequest) Group() string    { return r.GroupID }
 func (r *SyncGroupRequest) Group() string    { return r.GroupID }
@@ -194,12 +195,12 @@ func (r *LeaveGroupRequest) Group() string   { return r.GroupID }
 func (r *OffsetCommitRequest) Group() string { return r.GroupID }
 func (r *OffsetFetchRequest) Group() string  { return r.GroupID }
 
-func (*JoinGroupResponse) Kind() string    { return "JoinGroup" }
-func (*SyncGroupResponse) Kind() string    { return "SyncGroup" }
-func (*HeartbeatResponse) Kind() string    { return "Heartbeat" }
-func (*LeaveGroupResponse) Kind() string   { return "LeaveGroup" }
-func (*OffsetCommitResponse) Kind() string { return "OffsetCommit" }
-func (*OffsetFetchResponse) Kind() string  { return "OffsetFetch" }
+func (*JoinGroupResponse) Key() APIKey { return KeyJoinGroup }
+func (*SyncGroupResponse) Key() APIKey { return KeySyncGroup }
+func (*HeartbeatResponse) Key() APIKey { return KeyHeartbeat }
+func (*LeaveGroupResponse) Key() APIKey { return KeyLeaveGroup }
+func (*OffsetCommitResponse) Key() APIKey { return KeyOffsetCommit }
+func (*OffsetFetchResponse) Key() APIKey { return KeyOffsetFetch }
 
 func (r *JoinGroupResponse) Code() ErrorCode   { return r.ErrorCode }
 func (r *SyncGroupResponse) Code() ErrorCode   { return r.ErrorCode }

@@ -85,6 +85,9 @@ func FormatBody(body any) string {
 			w.word(fmt.Sprintf("%s=%d", p.TopicPartition, p.Offset))
 		}
 	default:
+		if s := formatLocal(body); s != "" {
+			return s
+		}
 		return fmt.Sprintf("%T", body)
 	}
 	return w.String()

@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -31,15 +33,60 @@ type MemberView struct {
 	Assignment Assignment `json:"assignment"`
 }
 
-// Member returns the member with this id, if the coordinator counts it.
+// Member returns the member with this id, if the coordinator counts it. It
+// is correct whatever the order of Members: a binary search finds it when
+// they are sorted, and a scan confirms a miss.
 func (g GroupView) Member(id string) (MemberView, bool) {
+	if id == "" {
+		return MemberView{}, false
+	}
 	i, ok := slices.BinarySearchFunc(g.Members, id, func(m MemberView, id string) int {
 		return strings.Compare(m.MemberID, id)
 	})
-	if !ok || id == "" {
-		return MemberView{}, false
+	if ok {
+		return g.Members[i], true
 	}
-	return g.Members[i], true
+	if i = slices.IndexFunc(g.Members, func(m MemberView) bool { return m.MemberID == id }); i >= 0 {
+		return g.Members[i], true
+	}
+	return MemberView{}, false
+}
+
+// validate rejects a view no coordinator can be in: a member with an empty
+// id, or two members with one id (in any order).
+func (g GroupView) validate() error {
+	for _, m := range g.Members {
+		if m.MemberID == "" {
+			return fmt.Errorf("malformed view of group %q: a member has an empty id", g.GroupID)
+		}
+	}
+	if id, dup := duplicate(len(g.Members), func(i int) string { return g.Members[i].MemberID }); dup {
+		return fmt.Errorf("malformed view of group %q: member %s is listed twice", g.GroupID, id)
+	}
+	return nil
+}
+
+// duplicate finds a key that occurs twice among key(0) .. key(n-1): in one
+// pass when the keys ascend, as kgroup's views list them, else by sorting.
+func duplicate(n int, key func(int) string) (string, bool) {
+	sorted := true
+	for i := 1; i < n && sorted; i++ {
+		sorted = key(i-1) < key(i)
+	}
+	if sorted {
+		return "", false
+	}
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = key(i)
+	}
+	slices.Sort(keys)
+	for i := 1; i < n; i++ {
+		if keys[i] == keys[i-1] {
+			return keys[i], true
+		}
+	}
+	return "", false
 }
 
 // ClientState is a consumer's membership state (Kafka's MemberState in
@@ -84,6 +131,8 @@ type ConsumerView struct {
 	// Owned are the partitions it consumes now: handed to onPartitionsAssigned
 	// and not yet to onPartitionsRevoked or onPartitionsLost. Sorted.
 	Owned []TopicPartition `json:"owned"`
+	// Protocol is the rebalance protocol the consumer runs.
+	Protocol RebalanceProtocol `json:"protocol"`
 }
 
 // Snapshot is one instant of a composed run: topic metadata, the
@@ -94,7 +143,61 @@ type Snapshot struct {
 	Topics    map[string]int32         `json:"topics"`
 	Group     GroupView                `json:"group"`
 	Consumers []ConsumerView           `json:"consumers"`
-	Committed map[TopicPartition]int64 `json:"-"`
+	Committed map[TopicPartition]int64 `json:"-"` // as "committed": [{"topic","partition","offset"}], sorted
+}
+
+// CommittedOffset is one committed offset in a Snapshot's JSON form.
+type CommittedOffset struct {
+	TopicPartition
+	Offset int64 `json:"offset"`
+}
+
+type snapshotJSON struct {
+	At        int64             `json:"at"`
+	Topics    map[string]int32  `json:"topics"`
+	Group     GroupView         `json:"group"`
+	Consumers []ConsumerView    `json:"consumers"`
+	Committed []CommittedOffset `json:"committed"`
+}
+
+// MarshalJSON writes the snapshot with its committed offsets as a sorted list
+// (JSON object keys cannot be topic-partitions).
+func (s Snapshot) MarshalJSON() ([]byte, error) {
+	out := snapshotJSON{At: s.At, Topics: s.Topics, Group: s.Group, Consumers: s.Consumers, Committed: []CommittedOffset{}}
+	for _, tp := range sortedPartitions(s.Committed) {
+		out.Committed = append(out.Committed, CommittedOffset{tp, s.Committed[tp]})
+	}
+	return json.Marshal(out)
+}
+
+// UnmarshalJSON reads what MarshalJSON writes; unknown fields and a partition
+// committed twice are errors.
+func (s *Snapshot) UnmarshalJSON(b []byte) error {
+	var in snapshotJSON
+	if err := strictUnmarshal(b, &in); err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	committed := make(map[TopicPartition]int64, len(in.Committed))
+	for _, c := range in.Committed {
+		if _, dup := committed[c.TopicPartition]; dup {
+			return fmt.Errorf("snapshot: %s committed twice", c.TopicPartition)
+		}
+		committed[c.TopicPartition] = c.Offset
+	}
+	*s = Snapshot{At: in.At, Topics: in.Topics, Group: in.Group, Consumers: in.Consumers, Committed: committed}
+	return nil
+}
+
+// validate rejects a snapshot no run can produce: a malformed group view, or
+// two consumers with one name.
+func (s Snapshot) validate() error {
+	if err := s.Group.validate(); err != nil {
+		return err
+	}
+	if name, dup := duplicate(len(s.Consumers), func(i int) string { return s.Consumers[i].Name }); dup {
+		return fmt.Errorf("malformed snapshot: consumer %q is listed twice", name)
+	}
+	return nil
 }
 
 // Subscriptions returns each member's subscribed topics, keyed by member id.

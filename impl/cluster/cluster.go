@@ -1,26 +1,35 @@
 // Package cluster composes one group coordinator, any number of consumer
 // processes and the network between them into one deterministic system, and
-// checks kgroup's rules (package spec) after every step.
+// checks kgroup's rules (spec.Checker) after every step.
+//
+// Everything a driver can do is an Action — start a consumer, crash it,
+// deliver or drop the oldest message of a link, fire one node's timer,
+// advance time, fail the coordinator over — applied with Apply. An Action's
+// text form is a transcript line (package transcript) and it has a JSON
+// form; Enabled lists the actions possible now, within bounds, in a fixed
+// order. Every applied action is logged (an EvInput event, and Transcript),
+// so a run is reproducible from its Config and actions alone. Transcripts,
+// the rapid model, the simulator and the explorer all drive a Cluster this
+// way. AppendState encodes the whole system canonically and Clone copies it.
 //
 // The network is explicit: a message sent waits in flight until the driver
 // delivers or drops it. Messages between two endpoints stay in order (one TCP
 // connection); across endpoints the driver picks any order. With AutoDeliver
 // the cluster delivers everything at once (a zero-latency network) except on
-// held links. Time moves only when the driver advances it; timers of the
-// coordinator and of every consumer fire in deadline order.
-//
-// Transcripts (package transcript), the rapid state machines, the simulator
-// and the explorer all drive a Cluster.
+// held links. Time moves only when the driver advances it or fires a timer.
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -32,6 +41,8 @@ type Config struct {
 	Topics map[string]int32
 	// AutoDeliver delivers every message as soon as it is sent.
 	AutoDeliver bool
+	// Bugs are planted in the coordinator and in every consumer.
+	Bugs mutant.Set
 }
 
 // Cluster is the composed system.
@@ -43,10 +54,14 @@ type Cluster struct {
 	nodes     map[string]*node
 	topics    map[string]int32
 	net       network
-	checker   checker
+	checker   *spec.Checker
 	events    []spec.Event
 	listeners []func(spec.Event)
 	adminCorr int32
+	actions   []Action // every action applied, in order
+	spent     spent    // what the actions used of Enabled's bounds
+	broken    error    // an internal invariant broke: nothing more is applied
+	discard   bool     // events are not kept for TakeEvents
 }
 
 // node is one consumer process name; restarts replace its consumer.
@@ -57,40 +72,79 @@ type node struct {
 	incarnation int
 	crashed     bool
 	frozen      bool
+	// retired holds the last correlation id of each earlier incarnation,
+	// by address, for renumbering its messages still in flight.
+	retired map[string]int32
 }
 
 // address is where the node's current process sends from and receives at:
 // its name, with "@n" for the n-th restart.
-func (n *node) address() string {
-	if n.incarnation == 0 {
-		return n.name
+func (n *node) address() string { return addressOf(n.name, n.incarnation) }
+
+func addressOf(name string, incarnation int) string {
+	if incarnation == 0 {
+		return name
 	}
-	return n.name + "@" + strconv.Itoa(n.incarnation+1)
+	return name + "@" + strconv.Itoa(incarnation+1)
 }
 
 func (n *node) running() bool { return !n.crashed && n.c.Alive() }
 
 // New builds a cluster with no consumers at time 0.
 func New(cfg Config) (*Cluster, error) {
-	if cfg.GroupID == "" {
-		return nil, fmt.Errorf("cluster: group id is required")
+	if err := checkName("group id", cfg.GroupID); err != nil {
+		return nil, fmt.Errorf("cluster: %w", err)
 	}
+	cfg.Coordinator.Bugs = cfg.Bugs
 	coord, err := coordinator.New(cfg.Coordinator)
 	if err != nil {
 		return nil, err
 	}
 	topics := map[string]int32{}
-	for t, n := range cfg.Topics {
-		if n < 0 {
-			return nil, fmt.Errorf("cluster: topic %s has a negative partition count", t)
+	for _, t := range spec.SortedKeys(cfg.Topics) {
+		if err := checkTopic(t, cfg.Topics[t]); err != nil {
+			return nil, fmt.Errorf("cluster: %w", err)
 		}
-		topics[t] = n
+		topics[t] = cfg.Topics[t]
 	}
+	cfg.Topics = maps.Clone(topics)
 	cl := &Cluster{cfg: cfg, coord: coord, nodes: map[string]*node{}, topics: topics}
 	cl.net.held = map[string]bool{}
-	cl.checker.init(cl)
+	cl.checker = spec.NewChecker(cfg.GroupID)
+	cl.checker.Rebuild = cl.rebuild
 	return cl, nil
 }
+
+// MaxPartitions bounds a topic's partition count (Kafka has no hard limit;
+// kgroup's model is meant for groups, not for millions of partitions).
+const MaxPartitions = 1 << 20
+
+func checkTopic(t string, n int32) error {
+	if err := checkName("topic", t); err != nil {
+		return err
+	}
+	if n < 0 || n > MaxPartitions {
+		return fmt.Errorf("topic %s: partition count %d is outside [0, %d]", t, n, MaxPartitions)
+	}
+	return nil
+}
+
+// checkName rejects names that the text forms could not carry: empty, with
+// white space or one of , = -> @, or too long.
+func checkName(what, s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("a %s is required", what)
+	case len(s) > 249: // Kafka's limit on topic names
+		return fmt.Errorf("%s %.20q... is longer than 249 bytes", what, s)
+	case strings.ContainsAny(s, " \t\r\n,=@") || strings.Contains(s, "->"):
+		return fmt.Errorf("%s %q may not contain white space, ',', '=', '@' or '->'", what, s)
+	}
+	return nil
+}
+
+// Config returns the cluster's configuration.
+func (cl *Cluster) Config() Config { c := cl.cfg; c.Topics = maps.Clone(c.Topics); return c }
 
 // Now is the current logical time in milliseconds.
 func (cl *Cluster) Now() int64 { return cl.now }
@@ -113,11 +167,32 @@ func (cl *Cluster) Consumer(name string) (*consumer.Consumer, bool) {
 	return n.c, true
 }
 
+// ConfigOf returns the configuration the named consumer last started with.
+func (cl *Cluster) ConfigOf(name string) (consumer.Config, error) {
+	n, err := cl.node(name)
+	if err != nil {
+		return consumer.Config{}, err
+	}
+	return n.cfg, nil
+}
+
+// Frozen reports whether the named consumer's process is frozen.
+func (cl *Cluster) Frozen(name string) bool {
+	n, ok := cl.nodes[name]
+	return ok && n.frozen
+}
+
+// Held reports whether the named consumer's links are held.
+func (cl *Cluster) Held(name string) bool { return cl.net.held[name] }
+
 // Records is the coordinator's log so far.
 func (cl *Cluster) Records() []coordinator.Record { return slices.Clone(cl.records) }
 
 // Coordinator is the coordinator currently serving the group.
 func (cl *Cluster) Coordinator() *coordinator.Coordinator { return cl.coord }
+
+// Actions returns every action applied so far, in order.
+func (cl *Cluster) Actions() []Action { return slices.Clone(cl.actions) }
 
 // TakeEvents returns what happened since the last call.
 func (cl *Cluster) TakeEvents() []spec.Event {
@@ -126,11 +201,30 @@ func (cl *Cluster) TakeEvents() []spec.Event {
 	return out
 }
 
+// DiscardEvents stops keeping events for TakeEvents (listeners still see
+// them): for drivers that never read them, such as the explorer.
+func (cl *Cluster) DiscardEvents() { cl.events, cl.discard = nil, true }
+
+// OnEvent registers f to see every event as it happens (in addition to
+// TakeEvents).
+func (cl *Cluster) OnEvent(f func(spec.Event)) { cl.listeners = append(cl.listeners, f) }
+
 // Violation returns the first broken rule seen, if any.
-func (cl *Cluster) Violation() error { return cl.checker.err }
+func (cl *Cluster) Violation() error { return cl.checker.Err() }
+
+// Broken returns the internal invariant that broke, if one did.
+func (cl *Cluster) Broken() error { return cl.broken }
 
 // Ledger is the at-least-once bookkeeping of every record processed.
-func (cl *Cluster) Ledger() *spec.Ledger { return &cl.checker.ledger }
+func (cl *Cluster) Ledger() *spec.Ledger { return cl.checker.Ledger() }
+
+// StepsChecked is how many states the checker has examined.
+func (cl *Cluster) StepsChecked() int64 { return cl.checker.Steps() }
+
+// CheckConverged applies rule 6 to the current state.
+func (cl *Cluster) CheckConverged() error {
+	return errors.Join(cl.Violation(), spec.CheckConverged(cl.Snapshot()))
+}
 
 func (cl *Cluster) log(e spec.Event) {
 	e.At = cl.now
@@ -138,8 +232,10 @@ func (cl *Cluster) log(e spec.Event) {
 }
 
 func (cl *Cluster) record(e spec.Event) {
-	cl.events = append(cl.events, e)
-	cl.checker.event(e)
+	if !cl.discard {
+		cl.events = append(cl.events, e)
+	}
+	cl.checker.Event(e)
 	for _, f := range cl.listeners {
 		f(e)
 	}
@@ -180,6 +276,11 @@ func (cl *Cluster) runningNode(name string) (*node, error) {
 	return n, nil
 }
 
-// OnEvent registers f to see every event as it happens (in addition to
-// TakeEvents).
-func (cl *Cluster) OnEvent(f func(spec.Event)) { cl.listeners = append(cl.listeners, f) }
+// rebuild is the group as a coordinator that loads the log describes it.
+func (cl *Cluster) rebuild() (spec.GroupView, error) {
+	loaded, _, err := coordinator.Load(cl.cfg.Coordinator, cl.now, cl.records)
+	if err != nil {
+		return spec.GroupView{}, err
+	}
+	return loaded.Describe(cl.cfg.GroupID), nil
+}

@@ -1,7 +1,6 @@
 package cluster_test
 
 import (
-	"math/rand/v2"
 	"testing"
 
 	"github.com/kgroup/kgroup/spec"
@@ -16,7 +15,7 @@ func TestModelReachesTheProtocol(t *testing.T) {
 	seen := map[string]int{}
 	maxGen := int32(0)
 	for seed := uint64(1); seed <= 1500; seed++ {
-		m, err := newModel(seededChooser{rand.New(rand.NewPCG(seed, 0))}, defaultOptions)
+		m, err := newModel(seeded(seed), defaultOptions)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,7 +26,7 @@ func TestModelReachesTheProtocol(t *testing.T) {
 			}
 		})
 		if err := m.run(); err != nil {
-			t.Fatalf("seed %d: %v\nhistory:\n%s", seed, err, m.describe())
+			t.Fatalf("seed %d: %v\ntranscript:\n%s", seed, err, m.replay())
 		}
 		maxGen = max(maxGen, m.cl.Snapshot().Group.Generation)
 		if m.cl.Ledger().Duplicates > 0 {

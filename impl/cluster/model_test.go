@@ -1,6 +1,7 @@
 package cluster_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/impl/transcript"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -28,16 +31,19 @@ type seededChooser struct{ r *rand.Rand }
 
 func (s seededChooser) intn(_ string, n int) int { return s.r.IntN(n) }
 
-// model drives one random run. Its shape: a safety phase of random actions —
-// membership changes, crashes, stalls, freezes past the session timeout,
-// partition changes, commits, message delays (choosing what to deliver) and
-// drops — with every rule checked after every step; then a liveness phase
-// that heals everything and demands convergence.
+func seeded(seed uint64) chooser { return seededChooser{rand.New(rand.NewPCG(seed, 0))} }
+
+// model drives one random run through cluster.Action. Its shape: a safety
+// phase of random actions — membership changes, crashes, stalls, freezes past
+// the session timeout, partition changes, commits, message delays (choosing
+// what to deliver), drops and timer firings — with every rule checked after
+// every step; then a liveness phase that heals everything and demands
+// convergence. The cluster logs every action, so a failing run is a
+// transcript (replay).
 type model struct {
 	cl    *cluster.Cluster
 	ch    chooser
 	names []string
-	trace []string
 	// Options: which kinds of fault the run may use.
 	opts modelOptions
 	// skipped: consumer addresses whose latest JoinGroup answer made them
@@ -50,16 +56,17 @@ type model struct {
 }
 
 type modelOptions struct {
-	consumers int  // how many consumer names exist
-	steps     int  // safety-phase length (at most)
-	failover  bool // may move the group to a new coordinator
-	static    bool // some consumers are static members (KIP-345)
+	consumers int        // how many consumer names exist
+	steps     int        // safety-phase length (at most)
+	failover  bool       // may move the group to a new coordinator
+	static    bool       // some consumers are static members (KIP-345)
+	bugs      mutant.Set // planted in every state machine
 }
 
 var defaultOptions = modelOptions{consumers: 4, steps: 200, failover: true, static: true}
 
 func newModel(ch chooser, opts modelOptions) (*model, error) {
-	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(),
+	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Bugs: opts.bugs,
 		Topics: map[string]int32{"a": int32(1 + ch.intn("partitions-a", 6)), "b": int32(ch.intn("partitions-b", 4))}}
 	cfg.Coordinator.InitialRebalanceDelayMs = int64(ch.intn("initial-delay", 3)) * 1000
 	cl, err := cluster.New(cfg)
@@ -118,10 +125,6 @@ func (m *model) consumerConfig(name string) consumer.Config {
 	return cfg
 }
 
-func (m *model) log(format string, args ...any) {
-	m.trace = append(m.trace, fmt.Sprintf("@%d ", m.cl.Now())+fmt.Sprintf(format, args...))
-}
-
 // run plays the safety phase, then the liveness phase. It returns the first
 // rule broken.
 func (m *model) run() error {
@@ -139,6 +142,8 @@ func (m *model) run() error {
 
 func (m *model) pick(label string) string { return m.names[m.ch.intn(label, len(m.names))] }
 
+func (m *model) apply(a cluster.Action) error { return m.cl.Apply(a) }
+
 // step performs one random action. Actions that do not apply to the chosen
 // consumer's state are skipped (they cost a step, nothing else).
 func (m *model) step() error {
@@ -146,99 +151,89 @@ func (m *model) step() error {
 	switch m.ch.intn("action", 22) {
 	case 21:
 		if m.opts.failover {
-			m.log("failover")
-			return cl.Failover()
+			return m.apply(cluster.Action{Kind: cluster.ActFailover})
 		}
-	case 18, 19, 20:
+	case 18, 19:
 		// A calm moment: everything in flight arrives.
-		m.log("settle")
-		return cl.Settle()
-	case 16, 17:
-		return m.onRunning("consume", func(n string) error { return ignoreStalled(cl.Consume(n, int64(1+m.ch.intn("count", 20)), nil)) })
+		return m.apply(cluster.Action{Kind: cluster.ActSettle})
+	case 20:
+		return m.fireOne()
+	case 16, 17, 7:
+		return m.onRunning("consume", func(n string) cluster.Action {
+			return cluster.Action{Kind: cluster.ActConsume, Node: n, Records: int64(1 + m.ch.intn("count", 20))}
+		})
 	case 0, 1:
-		name := m.pick("start")
-		if _, ok := cl.Consumer(name); !ok && !m.exists(name) {
-			m.log("start %s", name)
-			return cl.Start(m.consumerConfig(name))
+		if name := m.pick("start"); !m.exists(name) {
+			cfg := m.consumerConfig(name)
+			return m.apply(cluster.Action{Kind: cluster.ActStart, Node: name, Config: &cfg})
 		}
 	case 2:
-		return m.onRunning("crash", cl.Crash)
+		return m.onRunning("crash", m.on(cluster.ActCrash))
 	case 3:
-		name := m.pick("restart")
-		if m.exists(name) {
+		if name := m.pick("restart"); m.exists(name) {
 			if _, ok := cl.Consumer(name); !ok {
-				m.log("restart %s", name)
-				return cl.Restart(name)
+				return m.apply(cluster.Action{Kind: cluster.ActRestart, Node: name})
 			}
 		}
 	case 4:
-		return m.onRunning("close", cl.Close)
+		return m.onRunning("close", m.on(cluster.ActClose))
 	case 5:
-		return m.toggle("stall", func(c *consumer.Consumer) bool { return c.Stalled() }, cl.Stall, cl.Unstall)
+		return m.stallOrUnstall()
 	case 6:
 		return m.freezeOrThaw()
-	case 7:
-		return m.onRunning("consume", func(n string) error { return ignoreStalled(cl.Consume(n, int64(1+m.ch.intn("count", 20)), nil)) })
 	case 8:
-		return m.onRunning("commit", func(n string) error { _, err := cl.Commit(n, 0); return ignoreStalled(err) })
+		return m.onRunning("commit", m.on(cluster.ActCommit))
 	case 9:
 		return m.topicChange()
 	case 10, 11, 12:
-		return m.deliverOne(false)
+		return m.deliverOne(cluster.ActDeliver)
 	case 13:
-		return m.deliverOne(true)
+		return m.deliverOne(cluster.ActDrop)
 	case 14:
 		d := int64([]int{0, 100, 1000, 3000, 7000, 15000}[m.ch.intn("advance", 6)])
-		m.log("advance %d", d)
-		return cl.Advance(d)
+		return m.apply(cluster.Action{Kind: cluster.ActAdvance, Ms: d})
 	case 15:
 		if next, ok := cl.NextDeadline(); ok {
-			m.log("advance-to %d", next)
-			return cl.AdvanceTo(next)
+			return m.apply(cluster.Action{Kind: cluster.ActAdvanceTo, Ms: next})
 		}
 	}
 	return nil
 }
 
-// ignoreStalled: a stalled application cannot consume or commit; the driver
-// asked anyway, which is not a protocol event.
-func ignoreStalled(err error) error {
-	if err != nil && strings.Contains(err.Error(), "stalled") {
-		return nil
-	}
-	return err
+func (m *model) on(kind cluster.ActionKind) func(string) cluster.Action {
+	return func(n string) cluster.Action { return cluster.Action{Kind: kind, Node: n} }
 }
 
 func (m *model) exists(name string) bool {
-	for _, n := range m.cl.Names() {
-		if n == name {
-			return true
-		}
-	}
-	return false
+	_, err := m.cl.ConfigOf(name)
+	return err == nil
 }
 
-func (m *model) onRunning(what string, f func(string) error) error {
+// onRunning applies the action to a consumer if it runs and is not frozen.
+// A stalled application cannot consume or commit; the driver asked anyway,
+// which is not a protocol event.
+func (m *model) onRunning(what string, act func(string) cluster.Action) error {
 	name := m.pick(what)
-	if c, ok := m.cl.Consumer(name); ok && !m.cl.Frozen(name) && c != nil {
-		m.log("%s %s", what, name)
-		return f(name)
+	if _, ok := m.cl.Consumer(name); !ok || m.cl.Frozen(name) {
+		return nil
+	}
+	if err := m.apply(act(name)); err != nil && !errors.Is(err, consumer.ErrStalled) {
+		return err
 	}
 	return nil
 }
 
-func (m *model) toggle(what string, on func(*consumer.Consumer) bool, set, unset func(string) error) error {
-	name := m.pick(what)
+func (m *model) stallOrUnstall() error {
+	name := m.pick("stall")
 	c, ok := m.cl.Consumer(name)
 	if !ok || m.cl.Frozen(name) {
 		return nil
 	}
-	if on(c) {
-		m.log("un%s %s", what, name)
-		return unset(name)
+	kind := cluster.ActStall
+	if c.Stalled() {
+		kind = cluster.ActUnstall
 	}
-	m.log("%s %s", what, name)
-	return set(name)
+	return m.apply(cluster.Action{Kind: kind, Node: name})
 }
 
 func (m *model) freezeOrThaw() error {
@@ -246,12 +241,26 @@ func (m *model) freezeOrThaw() error {
 	if _, ok := m.cl.Consumer(name); !ok {
 		return nil
 	}
+	kind := cluster.ActFreeze
 	if m.cl.Frozen(name) {
-		m.log("thaw %s", name)
-		return m.cl.Thaw(name)
+		kind = cluster.ActThaw
 	}
-	m.log("freeze %s", name)
-	return m.cl.Freeze(name)
+	return m.apply(cluster.Action{Kind: kind, Node: name})
+}
+
+// fireOne fires the timer of one of the nodes due next, so that timers due
+// at one instant fire in every order.
+func (m *model) fireOne() error {
+	var fires []cluster.Action
+	for _, a := range m.cl.Enabled(cluster.Bounds{}) {
+		if a.Kind == cluster.ActFire {
+			fires = append(fires, a)
+		}
+	}
+	if len(fires) == 0 {
+		return nil
+	}
+	return m.apply(fires[m.ch.intn("fire", len(fires))])
 }
 
 func (m *model) topicChange() error {
@@ -259,65 +268,57 @@ func (m *model) topicChange() error {
 	switch m.ch.intn("topic-change", 4) {
 	case 0:
 		if n, ok := topics["a"]; ok && n < 12 {
-			m.log("add-partitions a %d", n+1)
-			return m.cl.AddPartitions("a", n+1)
+			return m.apply(cluster.Action{Kind: cluster.ActAddPartitions, Topic: "a", Partitions: n + 1})
 		}
 	case 1:
 		if n, ok := topics["b"]; ok && n < 8 {
-			m.log("add-partitions b %d", n+2)
-			return m.cl.AddPartitions("b", n+2)
+			return m.apply(cluster.Action{Kind: cluster.ActAddPartitions, Topic: "b", Partitions: n + 2})
 		}
 		if _, ok := topics["b"]; !ok {
-			m.log("create-topic b 2")
-			return m.cl.CreateTopic("b", 2)
+			return m.apply(cluster.Action{Kind: cluster.ActCreateTopic, Topic: "b", Partitions: 2})
 		}
 	case 2:
-		m.log("refresh-metadata")
-		return m.cl.RefreshMetadata()
+		return m.apply(cluster.Action{Kind: cluster.ActRefreshMetadata})
 	case 3:
 		if m.opts.static {
-			name := m.pick("remove-static")
-			m.log("remove-static i-%s", name)
-			return m.cl.RemoveStatic("i-" + name)
+			return m.apply(cluster.Action{Kind: cluster.ActRemoveStatic, Instance: "i-" + m.pick("remove-static")})
 		}
 	}
 	return nil
 }
 
-// deliverOne delivers (or drops) one of the deliverable messages: the
+// deliverOne delivers (or drops) the oldest message of one link: the
 // network delays every message by choosing what arrives next.
-func (m *model) deliverOne(drop bool) error {
+func (m *model) deliverOne(kind cluster.ActionKind) error {
 	fs := m.cl.Deliverable()
 	if len(fs) == 0 {
 		return nil
 	}
 	f := fs[m.ch.intn("message", len(fs))]
-	if drop {
-		m.log("drop %s", f.Msg)
-		return m.cl.Drop(f.ID)
-	}
-	m.log("deliver %s", f.Msg)
-	return m.cl.Deliver(f.ID)
+	return m.apply(cluster.Action{Kind: kind, Link: f.Link()})
 }
 
 // heal ends every fault and demands convergence (rule 6) within ten minutes
 // of logical time.
 func (m *model) heal() error {
 	for _, name := range m.cl.Names() {
+		var acts []cluster.Action
 		if m.cl.Frozen(name) {
-			if err := m.cl.Thaw(name); err != nil {
-				return err
-			}
+			acts = append(acts, cluster.Action{Kind: cluster.ActThaw, Node: name})
 		}
 		if c, ok := m.cl.Consumer(name); ok && c.Stalled() {
-			if err := m.cl.Unstall(name); err != nil {
+			acts = append(acts, cluster.Action{Kind: cluster.ActUnstall, Node: name})
+		}
+		if m.cl.Held(name) {
+			acts = append(acts, cluster.Action{Kind: cluster.ActRelease, Node: name})
+		}
+		for _, a := range acts {
+			if err := m.apply(a); err != nil {
 				return err
 			}
 		}
-		_ = m.cl.Release(name)
 	}
-	m.log("heal and stabilize")
-	_, err := cluster.Stabilize(m.cl, 600000)
+	err := m.apply(cluster.Action{Kind: cluster.ActStabilize, Ms: cluster.DefaultStabilizeMs})
 	if v := m.cl.Violation(); v != nil {
 		return v
 	}
@@ -358,16 +359,12 @@ func (m *model) inStaticLeaderGap() bool {
 	return false
 }
 
-// describe is the run's history, for a failure message.
-func (m *model) describe() string {
-	var b strings.Builder
-	for _, line := range m.trace {
-		b.WriteString(line + "\n")
+// replay is the run as `kgroup replay` prints it: the transcript of every
+// action applied, with what happened under each.
+func (m *model) replay() string {
+	out, err := transcript.Run(strings.NewReader(m.cl.Transcript()))
+	if err != nil {
+		return "the run's transcript does not parse: " + err.Error() + "\n" + m.cl.Transcript()
 	}
-	snap := m.cl.Snapshot()
-	fmt.Fprintf(&b, "final group: %s gen=%d members=%d\n", snap.Group.State, snap.Group.Generation, len(snap.Group.Members))
-	for _, c := range snap.Consumers {
-		fmt.Fprintf(&b, "  %s alive=%v %s member=%s gen=%d owns %s\n", c.Name, c.Alive, c.State, c.MemberID, c.Generation, spec.FormatPartitions(c.Owned))
-	}
-	return b.String()
+	return out
 }

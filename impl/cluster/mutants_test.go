@@ -1,60 +1,102 @@
 package cluster_test
 
 import (
-	"math/rand/v2"
 	"strings"
 	"testing"
 
+	"github.com/kgroup/kgroup/impl/transcript"
 	"github.com/kgroup/kgroup/internal/mutant"
 )
 
+// plantedCases are the known bugs (package mutant) and what the checker's
+// message says when it catches each; alternatives separated by |.
+var plantedCases = []struct {
+	bug  mutant.Bug
+	rule string
+}{
+	{mutant.SkipGenerationBump, "generations: a join completed"},
+	{mutant.DoubleAssign, "exclusive ownership"},
+	{mutant.AcceptStaleCommit, "fencing"},
+	{mutant.NoExpiry, "liveness: not converged"},
+	// An eager member that keeps its partitions also still claims them
+	// when it joins, so the plan check of rule 4 may see it first.
+	{mutant.KeepOnRejoin, "exclusive ownership|cooperative: "},
+	{mutant.SkipAhead, "no loss"},
+	{mutant.CommitZero, "offsets: the committed offset"},
+	{mutant.ForgetGroupRecord, "records: the log rebuilds"},
+	{mutant.CooperativeRevokesAll, "cooperative: owned"},
+}
+
+const plantedSeeds = 400
+
+// firstCatch runs the seeded model with bug planted until a run breaks one
+// of the rules; it returns that run and its error, or the other rules that
+// fired.
+func firstCatch(t *testing.T, bug mutant.Bug, rules string) (*model, uint64, error, map[string]int) {
+	t.Helper()
+	others := map[string]int{}
+	opts := defaultOptions
+	opts.bugs = mutant.Of(bug)
+	for seed := uint64(1); seed <= plantedSeeds; seed++ {
+		m, err := newModel(seeded(seed), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = m.run()
+		if err == nil {
+			continue
+		}
+		msg := err.Error()
+		for _, rule := range strings.Split(rules, "|") {
+			if strings.Contains(msg, rule) {
+				return m, seed, err, nil
+			}
+		}
+		others[firstWords(msg)]++
+	}
+	return nil, 0, nil, others
+}
+
 // TestCheckersCatchPlantedBugs shows that each rule's checker catches a real
 // broken implementation: a known bug is planted in the coordinator or the
-// consumer (package mutant), the same random model runs over seeded runs, and
-// the test demands that the named rule reports it. Not parallel: a planted
-// bug is process-wide.
+// consumers of one cluster, the same random model runs over seeded runs, and
+// the test demands that the named rule reports it. Planted bugs are
+// configuration of the instance, so the bugs run in parallel.
 func TestCheckersCatchPlantedBugs(t *testing.T) {
-	cases := []struct {
-		bug  mutant.Bug
-		rule string // what the checker's message says; alternatives separated by |
-	}{
-		{mutant.SkipGenerationBump, "generations: a join completed"},
-		{mutant.DoubleAssign, "exclusive ownership"},
-		{mutant.AcceptStaleCommit, "fencing"},
-		{mutant.NoExpiry, "liveness: not converged"},
-		// An eager member that keeps its partitions also still claims them
-		// when it joins, so the plan check of rule 4 may see it first.
-		{mutant.KeepOnRejoin, "exclusive ownership|cooperative: "},
-		{mutant.SkipAhead, "no loss"},
-		{mutant.CommitZero, "offsets: the committed offset"},
-		{mutant.ForgetGroupRecord, "records: the log rebuilds"},
-		{mutant.CooperativeRevokesAll, "cooperative: owned"},
-	}
-	const seeds = 400
-	for _, c := range cases {
-		t.Run(string(c.bug), func(t *testing.T) {
-			undo := mutant.Plant(c.bug)
-			defer undo()
-			others := map[string]int{}
-			for seed := uint64(1); seed <= seeds; seed++ {
-				m, err := newModel(seededChooser{rand.New(rand.NewPCG(seed, 0))}, defaultOptions)
-				if err != nil {
-					t.Fatal(err)
-				}
-				err = m.run()
-				if err == nil {
-					continue
-				}
-				msg := err.Error()
-				for _, rule := range strings.Split(c.rule, "|") {
-					if strings.Contains(msg, rule) {
-						t.Logf("caught by %q at seed %d: %s", rule, seed, firstLine(msg))
-						return
-					}
-				}
-				others[firstWords(msg)]++
+	for _, c := range plantedCases {
+		t.Run(c.bug.String(), func(t *testing.T) {
+			t.Parallel()
+			_, seed, err, others := firstCatch(t, c.bug, c.rule)
+			if err == nil {
+				t.Fatalf("%s planted, but no run of %d broke %q (other rules that fired: %v)", c.bug, plantedSeeds, c.rule, others)
 			}
-			t.Fatalf("%s planted, but no run of %d broke %q (other rules that fired: %v)", c.bug, seeds, c.rule, others)
+			t.Logf("caught at seed %d: %s", seed, firstLine(err.Error()))
+		})
+	}
+}
+
+// TestFailingRunReplays: the run that catches a planted bug prints as a
+// transcript, and kgroup replay of that transcript reproduces the very same
+// output — the violation included — byte for byte.
+func TestFailingRunReplays(t *testing.T) {
+	for _, c := range plantedCases {
+		if c.bug == mutant.NoExpiry {
+			continue // caught by liveness: its transcript ends in a stabilize error instead
+		}
+		t.Run(c.bug.String(), func(t *testing.T) {
+			t.Parallel()
+			m, seed, err, _ := firstCatch(t, c.bug, c.rule)
+			if err == nil {
+				t.Fatalf("%s planted, but no run caught it", c.bug)
+			}
+			out := m.replay()
+			if !strings.Contains(out, "\nVIOLATION: "+err.Error()+"\n") {
+				t.Fatalf("seed %d: the run failed with %q, but its transcript shows:\n%s", seed, err, out)
+			}
+			again, rerr := transcript.Run(strings.NewReader(out))
+			if rerr != nil || again != out {
+				t.Fatalf("seed %d: replaying the transcript gave different output (%v)", seed, rerr)
+			}
 		})
 	}
 }

@@ -5,12 +5,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
 )
 
-// maxSettleSteps bounds one Settle; a protocol that keeps messages flowing
+// maxSettleSteps bounds one settle; a protocol that keeps messages flowing
 // forever without time passing is a bug.
 const maxSettleSteps = 100000
 
@@ -21,17 +21,23 @@ type network struct {
 	held   map[string]bool // consumer names whose links are not auto-delivered
 }
 
-// Flight is one message on the wire; ID names it for Deliver and Drop.
+// Flight is one message on the wire; ID names it for deliver and drop.
 type Flight struct {
 	ID  int64
 	Msg spec.Message
 }
 
+// Link is the message's link, "FROM->TO": deliver and drop act on its oldest
+// message.
+func (f Flight) Link() string { return link(f.Msg) }
+
 func link(m spec.Message) string { return m.From + "->" + m.To }
 
-func (nw *network) send(m spec.Message) {
-	nw.seq++
-	nw.flight = append(nw.flight, Flight{ID: nw.seq, Msg: m})
+// send puts m on the wire.
+func (cl *Cluster) send(m spec.Message) {
+	cl.net.seq++
+	cl.net.flight = append(cl.net.flight, Flight{ID: cl.net.seq, Msg: m})
+	cl.log(spec.Event{Kind: spec.EvSend, Msg: &m})
 }
 
 // InFlight lists every message on the wire, oldest first.
@@ -62,34 +68,33 @@ func (cl *Cluster) nodeAt(addr string) *node {
 	return cl.nodes[name]
 }
 
-// Deliver delivers the message with this id, which must be deliverable.
-func (cl *Cluster) Deliver(id int64) error {
-	f, err := cl.takeDeliverable(id)
+// deliverable finds the message a deliver or drop names: its ID, or the
+// oldest message of its Link. It must be deliverable now.
+func (cl *Cluster) deliverable(a Action) (Flight, error) {
+	for _, f := range cl.Deliverable() {
+		if (a.Link != "" && f.Link() == a.Link) || (a.Link == "" && f.ID == a.ID) {
+			return f, nil
+		}
+	}
+	if a.Link != "" {
+		return Flight{}, fmt.Errorf("nothing deliverable on link %s", a.Link)
+	}
+	return Flight{}, fmt.Errorf("message %d is not deliverable", a.ID)
+}
+
+func (cl *Cluster) deliverOrDrop(a Action) {
+	f, err := cl.deliverable(a)
 	if err != nil {
-		return err
+		assert.Fail("cluster: %v after validation", err)
+	}
+	cl.take(f.ID)
+	if a.Kind == ActDrop {
+		cl.log(spec.Event{Kind: spec.EvDrop, Msg: &f.Msg})
+		cl.checker.Step(cl.Snapshot())
+		return
 	}
 	cl.deliver(f)
-	cl.settleIfAuto()
-	cl.checker.afterStep()
-	return nil
-}
-
-// Drop loses the message with this id, which must be deliverable.
-func (cl *Cluster) Drop(id int64) error {
-	f, err := cl.takeDeliverable(id)
-	if err != nil {
-		return err
-	}
-	cl.log(spec.Event{Kind: spec.EvDrop, Msg: &f.Msg})
-	cl.checker.afterStep()
-	return nil
-}
-
-func (cl *Cluster) takeDeliverable(id int64) (Flight, error) {
-	if !slices.ContainsFunc(cl.Deliverable(), func(f Flight) bool { return f.ID == id }) {
-		return Flight{}, fmt.Errorf("message %d is not deliverable", id)
-	}
-	return cl.take(id), nil
+	cl.after()
 }
 
 // take removes the message with this id from the wire.
@@ -98,27 +103,6 @@ func (cl *Cluster) take(id int64) Flight {
 	f := cl.net.flight[i]
 	cl.net.flight = slices.Delete(cl.net.flight, i, i+1)
 	return f
-}
-
-// Hold keeps the links of a consumer out of automatic delivery (a slow or
-// partitioned network path); Release ends that.
-func (cl *Cluster) Hold(name string) error {
-	if _, err := cl.node(name); err != nil {
-		return err
-	}
-	cl.net.held[name] = true
-	return nil
-}
-
-// Release lets a held consumer's links deliver again.
-func (cl *Cluster) Release(name string) error {
-	if _, err := cl.node(name); err != nil {
-		return err
-	}
-	delete(cl.net.held, name)
-	cl.settleIfAuto()
-	cl.checker.afterStep()
-	return nil
 }
 
 func (cl *Cluster) heldMsg(m spec.Message) bool {
@@ -130,9 +114,9 @@ func (cl *Cluster) heldMsg(m spec.Message) bool {
 	return false
 }
 
-// Settle delivers messages, oldest deliverable first, until none is left
+// settle delivers messages, oldest deliverable first, until none is left
 // outside held links. Time does not move.
-func (cl *Cluster) Settle() error {
+func (cl *Cluster) settle() error {
 	for range maxSettleSteps {
 		ds := cl.Deliverable()
 		i := slices.IndexFunc(ds, func(f Flight) bool { return !cl.heldMsg(f.Msg) })
@@ -140,15 +124,15 @@ func (cl *Cluster) Settle() error {
 			return nil // nothing changed since the last check
 		}
 		cl.deliver(cl.take(ds[i].ID))
-		cl.checker.afterStep()
+		cl.checker.Step(cl.Snapshot())
 	}
 	return fmt.Errorf("cluster: messages still flowing after %d deliveries at time %d", maxSettleSteps, cl.now)
 }
 
 func (cl *Cluster) settleIfAuto() {
 	if cl.cfg.AutoDeliver {
-		if err := cl.Settle(); err != nil {
-			panic(err) // a livelock inside one instant is a protocol bug
+		if err := cl.settle(); err != nil {
+			assert.Fail("%v: a livelock inside one instant", err)
 		}
 	}
 }
@@ -159,10 +143,10 @@ func (cl *Cluster) deliver(f Flight) {
 	m := f.Msg
 	if m.To == spec.CoordinatorNode {
 		cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
-		cl.checker.request(m)
-		ready, err := cl.coord.Handle(cl.now, m)
+		cl.checker.Request(cl.now, m)
+		ready, err := cl.coord.Step(cl.now, m)
 		if err != nil {
-			panic(fmt.Sprintf("cluster: coordinator rejected a message the cluster built: %v", err))
+			assert.Fail("cluster: the coordinator refused a message the cluster built: %v", err)
 		}
 		cl.applyCoordinator(ready)
 		return
@@ -177,12 +161,8 @@ func (cl *Cluster) deliver(f Flight) {
 		return
 	}
 	cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
-	cl.checker.beforeConsumer(n, m)
-	out, err := n.c.Deliver(cl.now, m)
-	if err != nil {
-		panic(fmt.Sprintf("cluster: consumer rejected a message the coordinator built: %v", err))
-	}
-	cl.applyConsumer(n, out)
+	cl.checker.Delivered(cl.now, n.c.View(), m)
+	cl.step(n, m)
 }
 
 // applyCoordinator puts the coordinator's output into the world.
@@ -190,31 +170,13 @@ func (cl *Cluster) applyCoordinator(r coordinator.Ready) {
 	cl.records = append(cl.records, r.Records...)
 	for _, t := range r.Transitions {
 		cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: t.To.String(), Generation: t.ToGeneration})
-		cl.checker.transition(t)
+		cl.checker.Transition(cl.now, t)
 	}
 	if len(r.Responses) > 0 {
 		after := cl.coord.Describe(cl.cfg.GroupID)
 		for _, m := range r.Responses {
-			cl.checker.response(after, m)
-			cl.net.send(m)
+			cl.checker.Response(cl.now, after, m)
+			cl.send(m)
 		}
-	}
-}
-
-// applyConsumer puts a consumer's output into the world.
-func (cl *Cluster) applyConsumer(n *node, out consumer.Output) {
-	for _, e := range out.Events {
-		e.Node = n.name
-		cl.record(e)
-	}
-	for _, m := range out.Messages {
-		cl.net.send(m)
-	}
-	if out.NeedMetadata && n.running() {
-		more, err := n.c.Metadata(cl.now, cl.Topics())
-		if err != nil {
-			panic(fmt.Sprintf("cluster: %v", err))
-		}
-		cl.applyConsumer(n, more)
 	}
 }

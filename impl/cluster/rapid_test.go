@@ -7,9 +7,10 @@ import (
 )
 
 // TestRapidClassic runs the random model (model_test.go) under rapid: eager
-// consumers with range and round-robin, every rule of spec checked after
-// every step, convergence demanded at the end. A failing run is shrunk and
-// printed with its history; rapid prints the seed to replay it.
+// and cooperative consumers, static and dynamic, every rule of spec checked
+// after every step, convergence demanded at the end. A failing run is shrunk
+// and printed as a transcript that `kgroup replay` reproduces; rapid prints
+// the seed to run it again.
 func TestRapidClassic(t *testing.T) {
 	var runs, actions, states int64
 	rapid.Check(t, func(rt *rapid.T) {
@@ -19,11 +20,11 @@ func TestRapidClassic(t *testing.T) {
 		}
 		err = m.run()
 		runs++
-		actions += int64(len(m.trace))
+		actions += int64(len(m.cl.Actions()))
 		states += m.cl.StepsChecked()
 		if err != nil {
-			rt.Fatalf("%v\nhistory:\n%s", err, m.describe())
+			rt.Fatalf("%v\ntranscript (save it and run kgroup replay on it):\n%s", err, m.replay())
 		}
 	})
-	t.Logf("%d runs, %d driver actions, %d states checked against every rule", runs, actions, states)
+	t.Logf("%d runs, %d actions, %d states checked against every rule", runs, actions, states)
 }

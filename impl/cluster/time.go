@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -23,31 +24,67 @@ func (cl *Cluster) NextDeadline() (int64, bool) {
 func (cl *Cluster) nextDeadline() (int64, bool) {
 	next, ok := cl.coord.NextDeadline()
 	for _, name := range cl.Names() {
-		n := cl.nodes[name]
-		if !n.running() || n.frozen {
-			continue
-		}
-		if at, armed := n.c.NextDeadline(); armed && (!ok || at < next) {
+		if at, armed := cl.deadlineOf(cl.nodes[name]); armed && (!ok || at < next) {
 			next, ok = at, true
 		}
 	}
 	return next, ok
 }
 
-// AdvanceTo moves time to t, firing every timer due on the way at its own
+// deadlineOf is a consumer's next deadline; frozen and stopped processes
+// have none.
+func (cl *Cluster) deadlineOf(n *node) (int64, bool) {
+	if !n.running() || n.frozen {
+		return 0, false
+	}
+	return n.c.NextDeadline()
+}
+
+// dueNodes lists the nodes whose next timer is due at the next deadline
+// (coord first, then consumers by name): what fire may act on.
+func (cl *Cluster) dueNodes() []string {
+	next, ok := cl.NextDeadline()
+	if !ok {
+		return nil
+	}
+	var out []string
+	if at, ok := cl.coord.NextDeadline(); ok && max(at, cl.now) == next {
+		out = append(out, spec.CoordinatorNode)
+	}
+	for _, name := range cl.Names() {
+		if at, ok := cl.deadlineOf(cl.nodes[name]); ok && max(at, cl.now) == next {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// fire moves time to the next deadline and fires the named node's earliest
+// timer: for the coordinator, that one timer; for a consumer, one pass of
+// its timers (one thread checks them in a fixed order).
+func (cl *Cluster) fire(name string) {
+	cl.now, _ = cl.NextDeadline()
+	if name == spec.CoordinatorNode {
+		ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.FireTimer{}})
+		cl.must(err)
+		cl.applyCoordinator(ready)
+	} else {
+		cl.step(cl.nodes[name], spec.Message{Body: &spec.Tick{}})
+	}
+	cl.after()
+}
+
+// advanceTo moves time to t, firing every timer due on the way at its own
 // deadline — the coordinator's first, then consumers' by name — and, with
 // AutoDeliver, delivering what each firing sends before time moves on.
-func (cl *Cluster) AdvanceTo(t int64) error {
-	if t < cl.now {
-		return fmt.Errorf("cluster: cannot go back in time from %d to %d", cl.now, t)
-	}
+func (cl *Cluster) advanceTo(t int64) {
 	same := 0
 	for {
 		at, ok := cl.NextDeadline()
 		if !ok || at > t {
 			cl.now = t
-			cl.checker.afterStep()
-			return nil
+			cl.checker.Step(cl.Snapshot())
+			return
 		}
 		if at <= cl.now {
 			same++
@@ -55,21 +92,12 @@ func (cl *Cluster) AdvanceTo(t int64) error {
 			same = 0
 		}
 		if same > maxFiringsPerInstant {
-			panic(fmt.Sprintf("cluster: timers still due at %d after %d firings: a state machine does not consume its own deadline", cl.now, same))
+			assert.Fail("cluster: timers still due at %d after %d firings: a state machine does not consume its own deadline", cl.now, same)
 		}
 		cl.now = max(cl.now, at)
 		cl.fireDue()
-		cl.settleIfAuto()
-		cl.checker.afterStep()
+		cl.after()
 	}
-}
-
-// Advance moves time forward by d milliseconds.
-func (cl *Cluster) Advance(d int64) error {
-	if d < 0 {
-		return fmt.Errorf("cluster: cannot advance by a negative duration %d", d)
-	}
-	return cl.AdvanceTo(cl.now + d)
 }
 
 // fireDue ticks everything due now.
@@ -81,71 +109,55 @@ func (cl *Cluster) fireDue() {
 	}
 	for _, name := range cl.Names() {
 		n := cl.nodes[name]
-		if !n.running() || n.frozen {
-			continue
-		}
-		if at, ok := n.c.NextDeadline(); ok && at <= cl.now {
-			out, err := n.c.Tick(cl.now)
-			cl.must(err)
-			cl.applyConsumer(n, out)
+		if at, ok := cl.deadlineOf(n); ok && at <= cl.now {
+			cl.step(n, spec.Message{Body: &spec.Tick{}})
 		}
 	}
 }
 
 func (cl *Cluster) must(err error) {
 	if err != nil {
-		panic(fmt.Sprintf("cluster: a state machine refused the cluster's own input: %v", err))
+		assert.Fail("cluster: a state machine refused the cluster's own input: %v", err)
 	}
 }
 
-// Failover moves the group to a new coordinator: the old one unloads (parked
+// failover moves the group to a new coordinator: the old one unloads (parked
 // requests are answered NOT_COORDINATOR) and the new one loads the record log,
 // as Kafka does when __consumer_offsets leadership moves.
-func (cl *Cluster) Failover() error {
-	ready, err := cl.coord.Unload(cl.now)
-	if err != nil {
-		return err
-	}
+func (cl *Cluster) failover() {
+	ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.Unload{}})
+	cl.must(err)
 	cl.applyCoordinator(ready)
 	coord, loaded, err := coordinator.Load(cl.cfg.Coordinator, cl.now, cl.records)
-	if err != nil {
-		return err
-	}
+	cl.must(err)
 	cl.coord = coord
 	g := coord.Describe(cl.cfg.GroupID)
 	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})
-	cl.checker.failover()
+	cl.checker.Failover()
 	cl.applyCoordinator(loaded)
-	cl.settleIfAuto()
-	cl.checker.afterStep()
-	return nil
+	cl.after()
 }
 
-// Stabilize heals the network and lets time run, deadline by deadline, until
+// stabilize heals the network and lets time run, deadline by deadline, until
 // the group has converged (rule 6) with nothing left in flight outside held
-// links, or until limit milliseconds have passed. It returns the time of
-// convergence, or an error saying why the group did not converge.
-func Stabilize(cl *Cluster, limit int64) (int64, error) {
+// links, or until limit milliseconds have passed.
+func (cl *Cluster) stabilize(limit int64) error {
 	end := cl.now + limit
 	for {
-		if err := cl.Settle(); err != nil {
-			return 0, err
+		if err := cl.settle(); err != nil {
+			return err
 		}
-		if err := cl.Violation(); err != nil {
-			return 0, err
+		if cl.Violation() != nil {
+			return fmt.Errorf("%w: stopped at %d by the broken rule", ErrNotConverged, cl.now)
 		}
 		if spec.CheckConverged(cl.Snapshot()) == nil {
-			return cl.now, nil
+			return nil
 		}
 		next, ok := cl.NextDeadline()
 		if !ok || next > end {
-			if err := cl.AdvanceTo(end); err != nil {
-				return 0, err
-			}
-			return 0, fmt.Errorf("not converged after %d ms: %w", limit, spec.CheckConverged(cl.Snapshot()))
+			cl.advanceTo(end)
+			return fmt.Errorf("%w after %d ms: %w", ErrNotConverged, limit, spec.CheckConverged(cl.Snapshot()))
 		}
-		if err := cl.AdvanceTo(next); err != nil {
-			return 0, err
-		}
+		cl.advanceTo(next)
 	}
 }

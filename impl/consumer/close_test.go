@@ -33,9 +33,9 @@ func TestKafka_testCloseDynamicAssignment(t *testing.T) {
 	h.stable(1, "consumer", tp("t", 0))
 	h.consume(100)
 	h.close()
-	wantCommit(h, h.expect("OffsetCommit"), 1, "consumer", 100)
+	wantCommit(h, h.expect(spec.KeyOffsetCommit), 1, "consumer", 100)
 	h.wantEvents("revoked t[0]")
-	if l := body[*spec.LeaveGroupRequest](h, h.expect("LeaveGroup")); l.Members[0].MemberID != "consumer" {
+	if l := body[*spec.LeaveGroupRequest](h, h.expect(spec.KeyLeaveGroup)); l.Members[0].MemberID != "consumer" {
 		t.Fatalf("LeaveGroup %+v", l)
 	}
 	wantClosed(h)
@@ -49,9 +49,9 @@ func TestKafka_testLeaveGroupOnClose(t *testing.T) {
 	h := start(t, cfg)
 	h.stable(1, "consumer", tp("t", 0))
 	h.close()
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.wantEvents("revoked t[0]")
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 	wantClosed(h)
 }
 
@@ -64,12 +64,12 @@ func TestKafka_testLeaveGroupSentWithGroupInstanceIdUnSet(t *testing.T) {
 		h := start(t, cfg)
 		h.stable(1, "m", tp("t", 0))
 		h.close()
-		h.expect("OffsetCommit")
+		h.expect(spec.KeyOffsetCommit)
 		h.wantEvents("revoked t[0]")
 		if instance == "" {
-			h.expect("LeaveGroup")
+			h.expect(spec.KeyLeaveGroup)
 		} else {
-			h.none("LeaveGroup")
+			h.none(spec.KeyLeaveGroup)
 		}
 	}
 }
@@ -78,9 +78,9 @@ func TestKafka_testLeaveGroupSentWithGroupInstanceIdUnSet(t *testing.T) {
 // got its id from MEMBER_ID_REQUIRED but has no generation yet still leaves.
 func TestKafka_testPendingMemberShouldLeaveGroup(t *testing.T) {
 	h := start(t, baseConfig())
-	h.reply(h.expect("JoinGroup"), joinErr(spec.MemberIDRequired, "consumer-id"))
+	h.reply(h.expect(spec.KeyJoinGroup), joinErr(spec.MemberIDRequired, "consumer-id"))
 	h.close()
-	if l := body[*spec.LeaveGroupRequest](h, h.expect("LeaveGroup")); l.Members[0].MemberID != "consumer-id" {
+	if l := body[*spec.LeaveGroupRequest](h, h.expect(spec.KeyLeaveGroup)); l.Members[0].MemberID != "consumer-id" {
 		t.Fatalf("LeaveGroup %+v", l)
 	}
 	h.wantEvents()
@@ -96,11 +96,11 @@ func TestKafka_testUnsubscribeWithInvalidGeneration(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.stall()
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.UnknownMemberID))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.UnknownMemberID))
 	h.close()
 	h.wantEvents("lost t[0]")
-	h.none("OffsetCommit")
-	h.none("LeaveGroup")
+	h.none(spec.KeyOffsetCommit)
+	h.none(spec.KeyLeaveGroup)
 }
 
 // ConsumerCoordinator.onLeavePrepare: closing during a rebalance loses what
@@ -112,12 +112,12 @@ func TestKafka_onLeavePrepare_rebalanceInProgressLoses(t *testing.T) {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
-	h.expect("JoinGroup")
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
+	h.expect(spec.KeyJoinGroup)
 	h.close()
 	h.wantEvents("lost t[0]")
-	h.none("OffsetCommit")
-	h.expect("LeaveGroup")
+	h.none(spec.KeyOffsetCommit)
+	h.expect(spec.KeyLeaveGroup)
 }
 
 // ConsumerCoordinatorTest.testCloseCoordinatorNotKnownNoCommits: with the
@@ -129,10 +129,10 @@ func TestKafka_testCloseCoordinatorNotKnownNoCommits(t *testing.T) {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.NotCoordinator))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.NotCoordinator))
 	h.close()
 	h.wantEvents("revoked t[0]")
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 }
 
 // ConsumerCoordinatorTest.testCloseCoordinatorNotKnownWithCommits: the
@@ -145,11 +145,11 @@ func TestKafka_testCloseCoordinatorNotKnownWithCommits(t *testing.T) {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.NotCoordinator))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.NotCoordinator))
 	h.close()
-	h.expect("OffsetCommit")
+	h.expect(spec.KeyOffsetCommit)
 	h.wantEvents("revoked t[0]")
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 }
 
 // Configuration checks: Heartbeat's constructor ("Heartbeat must be set

@@ -21,7 +21,7 @@ func prepareRejoin(t *testing.T, autoCommit bool) *harness {
 	h.stable(1, "m", tp("t", 0))
 	h.consume(100)
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.answerHeartbeats()
 	return h
 }
@@ -40,15 +40,15 @@ func wantCommit(h *harness, m spec.Message, gen int32, id string, offset int64) 
 // answer; only then does it revoke and send JoinGroup.
 func TestKafka_testJoinPrepareAndCommitCompleted(t *testing.T) {
 	h := prepareRejoin(t, true)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	wantCommit(h, c, 1, "m", 100)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.wantEvents()
 	h.wantOwned(tp("t", 0))
 	h.reply(c, commitResp(c, spec.None))
 	h.wantEvents("revoked t[0]")
 	h.wantOwned()
-	if j := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")); j.MemberID != "m" || len(j.Protocols[0].Metadata.OwnedPartitions) != 0 {
+	if j := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)); j.MemberID != "m" || len(j.Protocols[0].Metadata.OwnedPartitions) != 0 {
 		t.Fatalf("eager rejoin = %s", spec.FormatBody(j))
 	}
 }
@@ -57,9 +57,9 @@ func TestKafka_testJoinPrepareAndCommitCompleted(t *testing.T) {
 // auto-commit nor a committing listener the revoke and JoinGroup are immediate.
 func TestKafka_testJoinPrepareWithDisableAutoCommit(t *testing.T) {
 	h := prepareRejoin(t, false)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.wantEvents("revoked t[0]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testJoinPrepareAndCommitWithCoordinatorNotAvailable:
@@ -67,18 +67,18 @@ func TestKafka_testJoinPrepareWithDisableAutoCommit(t *testing.T) {
 // the commit is retried once the coordinator is found again.
 func TestKafka_testJoinPrepareAndCommitWithCoordinatorNotAvailable(t *testing.T) {
 	h := prepareRejoin(t, true)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.CoordinatorNotAvailable))
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.wantEvents()
 	h.wantOwned(tp("t", 0))
 	h.at(3100)
-	retry := h.expect("OffsetCommit")
+	retry := h.expect(spec.KeyOffsetCommit)
 	wantCommit(h, retry, 1, "m", 100)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.reply(retry, commitResp(retry, spec.None))
 	h.wantEvents("revoked t[0]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testOnJoinPrepareWithOffsetCommitShouldSuccessAfterRetry:
@@ -86,17 +86,17 @@ func TestKafka_testJoinPrepareAndCommitWithCoordinatorNotAvailable(t *testing.T)
 // retry.backoff.ms without losing the coordinator.
 func TestKafka_testOnJoinPrepareWithOffsetCommitShouldSuccessAfterRetry(t *testing.T) {
 	h := prepareRejoin(t, true)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.CoordinatorLoadInProgress))
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.at(3099)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.at(3100)
-	retry := h.expect("OffsetCommit")
-	h.none("JoinGroup")
+	retry := h.expect(spec.KeyOffsetCommit)
+	h.none(spec.KeyJoinGroup)
 	h.reply(retry, commitResp(retry, spec.None))
 	h.wantEvents("revoked t[0]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterRebalanceTimeout:
@@ -104,13 +104,13 @@ func TestKafka_testOnJoinPrepareWithOffsetCommitShouldSuccessAfterRetry(t *testi
 // consumer revokes and joins anyway.
 func TestKafka_testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterRebalanceTimeout(t *testing.T) {
 	h := prepareRejoin(t, true) // rebalance timeout 60000, from 3000
-	h.auto["OffsetCommit"] = func(m spec.Message) spec.Response { return commitResp(m, spec.CoordinatorLoadInProgress) }
+	h.auto[spec.KeyOffsetCommit] = func(m spec.Message) spec.Response { return commitResp(m, spec.CoordinatorLoadInProgress) }
 	h.runTo(62999)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.wantOwned(tp("t", 0))
 	h.runTo(63100)
 	h.wantEvents("revoked t[0]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterNonRetryableException:
@@ -118,10 +118,10 @@ func TestKafka_testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterRebalanceTime
 // goes on with the member id kept.
 func TestKafka_testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterNonRetryableException(t *testing.T) {
 	h := prepareRejoin(t, true)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.IllegalGeneration))
 	h.wantEvents("revoked t[0]")
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "m" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "m" {
 		t.Fatalf("join member %q, want m", id)
 	}
 }
@@ -130,10 +130,10 @@ func TestKafka_testOnJoinPrepareWithOffsetCommitShouldKeepJoinAfterNonRetryableE
 // commit's UNKNOWN_MEMBER_ID resets the member id, and the join goes on.
 func TestKafka_testJoinPrepareAndCommitWithUnknownMemberId(t *testing.T) {
 	h := prepareRejoin(t, true)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.UnknownMemberID))
 	h.wantEvents("revoked t[0]")
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("join member %q, want none", id)
 	}
 }
@@ -153,9 +153,9 @@ func autoCommitter(t *testing.T) *harness {
 func TestKafka_testAutoCommitDynamicAssignment(t *testing.T) {
 	h := autoCommitter(t)
 	h.runTo(4999)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.at(5000)
-	wantCommit(h, h.expect("OffsetCommit"), 1, "m", 100)
+	wantCommit(h, h.expect(spec.KeyOffsetCommit), 1, "m", 100)
 }
 
 // ConsumerCoordinatorTest.testAutoCommitRetryBackoff: a failed auto-commit
@@ -163,28 +163,28 @@ func TestKafka_testAutoCommitDynamicAssignment(t *testing.T) {
 func TestKafka_testAutoCommitRetryBackoff(t *testing.T) {
 	h := autoCommitter(t)
 	h.runTo(5000)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.NotCoordinator))
 	h.consume(100)
 	h.at(5050)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.at(5100)
-	wantCommit(h, h.expect("OffsetCommit"), 1, "m", 200)
+	wantCommit(h, h.expect(spec.KeyOffsetCommit), 1, "m", 200)
 }
 
 // ConsumerCoordinatorTest.testAutoCommitAwaitsInterval.
 func TestKafka_testAutoCommitAwaitsInterval(t *testing.T) {
 	h := autoCommitter(t)
 	h.runTo(5000)
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.runTo(7500)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.None))
 	h.consume(100)
 	h.runTo(9999)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.at(10000)
-	wantCommit(h, h.expect("OffsetCommit"), 1, "m", 200)
+	wantCommit(h, h.expect(spec.KeyOffsetCommit), 1, "m", 200)
 }
 
 // ConsumerCoordinatorTest.testAutoCommitDynamicAssignmentRebalance: nothing
@@ -193,16 +193,16 @@ func TestKafka_testAutoCommitDynamicAssignmentRebalance(t *testing.T) {
 	cfg := baseConfig()
 	cfg.AutoCommit = true
 	h := start(t, cfg)
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	h.runTo(6000)
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.reply(j, joinOK(1, "m", "leader", "range"))
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
 	h.consume(100)
 	h.answerHeartbeats()
 	h.runTo(11000)
-	wantCommit(h, h.expect("OffsetCommit"), 1, "m", 100)
+	wantCommit(h, h.expect(spec.KeyOffsetCommit), 1, "m", 100)
 }
 
 // commitFails sends an application commit from a stable member and answers it with code.
@@ -212,7 +212,7 @@ func commitFails(t *testing.T, code spec.ErrorCode) *harness {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, code))
 	return h
 }
@@ -240,7 +240,7 @@ func TestKafka_testCommitOffsetMetadataTooLarge(t *testing.T) {
 	h := commitFails(t, spec.OffsetMetadataTooLarge)
 	h.wantEvents()
 	h.wantView("m", 1, spec.ClientStable)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testCommitOffsetRequestSyncWithFencedInstanceIdException.
@@ -263,16 +263,16 @@ func TestKafka_testCommitOffsetRebalanceInProgress(t *testing.T) {
 	if r := h.commit(); r != "RebalanceInProgressException" {
 		t.Fatalf("commit while syncing: refused %q", r)
 	}
-	h.none("OffsetCommit")
+	h.none(spec.KeyOffsetCommit)
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
 	h.wantEvents("assigned t[0]")
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	h.wantView("leader", 1, spec.ClientPreparingRebalance)
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // rejoinWithCommitInFlight leaves an application commit of generation 1 in
@@ -285,12 +285,12 @@ func rejoinWithCommitInFlight(t *testing.T, instance string) (*harness, spec.Mes
 	h := start(t, cfg)
 	h.stable(1, "memberId", tp("t", 0))
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	h.joinAs(2, "memberId")
-	h.reply(h.expect("SyncGroup"), syncErr(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeySyncGroup), syncErr(spec.RebalanceInProgress))
 	h.wantView("memberId", 2, spec.ClientPreparingRebalance)
 	return h, c
 }
@@ -345,10 +345,10 @@ func TestKafka_testCommitOffsetIllegalGenerationWithResetGeneration(t *testing.T
 	h := start(t, cfg)
 	h.stable(1, "memberId", tp("t", 0))
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.stall() // the application stops polling, so no rejoin starts
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.UnknownMemberID))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.UnknownMemberID))
 	h.wantView("", -1, spec.ClientUnjoined)
 	h.reply(c, commitResp(c, spec.IllegalGeneration))
 	h.wantView("", -1, spec.ClientUnjoined)
@@ -363,7 +363,7 @@ func coordinatorDropsInFlight(t *testing.T, code spec.ErrorCode) {
 	h.stable(1, "m", tp("t", 0))
 	h.commit()
 	h.commit()
-	first, second := h.expect("OffsetCommit"), h.expect("OffsetCommit")
+	first, second := h.expect(spec.KeyOffsetCommit), h.expect(spec.KeyOffsetCommit)
 	h.reply(first, commitResp(first, code))
 	h.reply(second, commitResp(second, spec.UnknownMemberID)) // failed already: ignored
 	h.wantView("m", 1, spec.ClientStable)
@@ -386,7 +386,7 @@ func TestKafka_testRefreshOffset(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
 	h.syncWith(tp("t", 0), tp("t", 1))
-	f := h.expect("OffsetFetch")
+	f := h.expect(spec.KeyOffsetFetch)
 	if ps := body[*spec.OffsetFetchRequest](h, f).Partitions; len(ps) != 2 {
 		t.Fatalf("OffsetFetch partitions %v", ps)
 	}
@@ -414,11 +414,11 @@ func TestKafka_testRefreshOffsetRetriableErrorCoordinatorLookup(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
 	h.syncWith(tp("t", 0))
-	f := h.expect("OffsetFetch")
+	f := h.expect(spec.KeyOffsetFetch)
 	h.reply(f, &spec.OffsetFetchResponse{ErrorCode: spec.CoordinatorNotAvailable})
-	h.none("OffsetFetch")
+	h.none(spec.KeyOffsetFetch)
 	h.at(100)
-	f = h.expect("OffsetFetch")
+	f = h.expect(spec.KeyOffsetFetch)
 	h.reply(f, fetchResp(f, map[spec.TopicPartition]int64{tp("t", 0): 7}))
 	if pos := h.c.Positions()[tp("t", 0)]; pos != 7 {
 		t.Fatalf("position %d, want 7", pos)
@@ -436,14 +436,14 @@ func TestKafka_fetchCommittedOffsets_staleGenerationIgnored(t *testing.T) {
 	h.joinAs(1, "m")
 	h.syncWith(tp("t", 0))
 	h.wantEvents("assigned t[0]")
-	old := h.expect("OffsetFetch") // generation 1; its answer is delayed
+	old := h.expect(spec.KeyOffsetFetch) // generation 1; its answer is delayed
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	h.joinAs(2, "m")
 	h.syncWith(tp("t", 0))
 	h.wantEvents("assigned t[0]")
-	cur := h.expect("OffsetFetch") // generation 2 asks again
+	cur := h.expect(spec.KeyOffsetFetch) // generation 2 asks again
 	h.reply(old, fetchResp(old, map[spec.TopicPartition]int64{tp("t", 0): 10}))
 	if _, ok := h.c.Positions()[tp("t", 0)]; ok {
 		t.Fatal("position taken from an OffsetFetch of an older generation")

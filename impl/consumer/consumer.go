@@ -16,8 +16,12 @@
 // (until the rebalance timeout, or default.api.timeout.ms inside
 // onJoinComplete), and only then revokes.
 //
-// Nothing inside reads a clock or the network. Inputs carry the logical time;
-// each returns an Output with the requests to send and the callbacks that ran.
+// Nothing inside reads a clock or the network. Every input is a spec.Message
+// given to Step with the logical time: a response from the coordinator, or a
+// local input (spec.Tick at NextDeadline, spec.Stall, spec.Unstall,
+// spec.Close, spec.MetadataUpdate, spec.Consume, spec.Commit). Each returns
+// an Output with the requests to send and the callbacks that ran.
+// AppendState encodes the state canonically and Clone copies it.
 package consumer
 
 import (
@@ -27,6 +31,8 @@ import (
 	"slices"
 
 	"github.com/kgroup/kgroup/assignors"
+	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -60,6 +66,9 @@ type Config struct {
 	// partitions it gives up in onPartitionsRevoked, as a careful application does.
 	CommitOnRevoke   bool
 	MetadataMaxAgeMs int64 // metadata.max.age.ms
+	// Bugs are planted defects, for showing that checkers catch them; none
+	// in the zero value.
+	Bugs mutant.Set
 }
 
 // DefaultConfig returns Kafka's client defaults for a consumer named name in
@@ -75,6 +84,9 @@ func DefaultConfig(name, groupID string, topics ...string) Config {
 		CommitOnRevoke: true, MetadataMaxAgeMs: 300000,
 	}
 }
+
+// Validate checks a configuration as New does.
+func Validate(c Config) error { return c.validate() }
 
 func (c Config) validate() error {
 	switch {
@@ -117,8 +129,13 @@ type Output struct {
 	Messages []spec.Message
 	// Events are the callbacks that ran and the records processed, in order.
 	Events []spec.Event
-	// NeedMetadata asks the caller for fresh topic metadata (call Metadata).
+	// NeedMetadata asks the caller for fresh topic metadata (a
+	// spec.MetadataUpdate).
 	NeedMetadata bool
+	// Refused is set when the application's commitSync (spec.Commit) was
+	// refused locally, without a request, as Kafka's client refuses it: the
+	// exception's name (RebalanceInProgressException, CommitFailedException).
+	Refused string
 }
 
 // Consumer is one consumer process.
@@ -161,7 +178,7 @@ type Consumer struct {
 // request is an in-flight request awaiting its response.
 type request struct {
 	corr     int32
-	kind     string
+	key      spec.APIKey
 	deadline int64
 	gen      int32  // the generation when sent
 	member   string // the member id when sent
@@ -239,7 +256,7 @@ func (c *Consumer) Stalled() bool { return c.stalled }
 // View is the consumer's account of itself.
 func (c *Consumer) View() spec.ConsumerView {
 	return spec.ConsumerView{Name: c.cfg.Name, Alive: c.Alive(), MemberID: c.memberID, Generation: c.generation,
-		State: c.state, RejoinNeeded: c.rejoinNeeded, Owned: slices.Clone(c.owned)}
+		State: c.state, RejoinNeeded: c.rejoinNeeded, Owned: slices.Clone(c.owned), Protocol: c.protocol}
 }
 
 // Positions returns the next offset to process of every owned partition whose
@@ -255,64 +272,93 @@ func (c *Consumer) Positions() map[spec.TopicPartition]int64 {
 // ErrTimeWentBack is returned when an input's time is before an earlier one's.
 var ErrTimeWentBack = errors.New("consumer: time went backwards")
 
-// step runs f at time now and, unless the consumer has stopped, ends with a poll.
-func (c *Consumer) step(now int64, f func() error) (Output, error) {
+// ErrStalled is returned for an application call (Consume, Commit) while the
+// application is stalled: a stalled application makes no calls.
+var ErrStalled = errors.New("the application is stalled")
+
+// Step takes one input at time now: a response from the coordinator
+// (responses to requests the consumer no longer waits for, after a timeout
+// or a disconnect, are ignored) or a local input. Unless the consumer has
+// stopped, every input ends with what the application's poll() does. An
+// input the consumer cannot take now is an error and changes nothing; a
+// stopped consumer ignores everything.
+func (c *Consumer) Step(now int64, m spec.Message) (out Output, err error) {
+	defer assert.Recover(&err)
 	if now < c.now {
 		return Output{}, fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
+	}
+	if err := c.admit(m.Body); err != nil {
+		return Output{}, err
 	}
 	c.now = now
 	if !c.Alive() {
 		return Output{}, nil
 	}
-	if err := f(); err != nil {
-		return Output{}, err
+	switch b := m.Body.(type) {
+	case spec.Response:
+		c.deliver(m.Correlation, b)
+	case *spec.Tick:
+		c.tick()
+	case *spec.Stall:
+		c.stalled = true
+		c.pollDeadline = now + int64(c.cfg.MaxPollIntervalMs)
+	case *spec.Unstall:
+		c.stalled = false
+	case *spec.Close:
+		c.close()
+		return c.flush(), nil // a closed consumer does not poll
+	case *spec.MetadataUpdate:
+		c.topics = maps.Clone(b.Topics) // the poll below compares it with the leader's snapshot
+	case *spec.Consume:
+		c.consume(b.Records, b.Partition)
+	case *spec.Commit:
+		c.commitSync(b.MetadataBytes)
 	}
 	c.poll()
 	return c.flush(), nil
 }
 
-// Deliver hands the consumer a message from the coordinator. Responses to
-// requests it no longer waits for (after a timeout or a disconnect) are ignored.
-func (c *Consumer) Deliver(now int64, m spec.Message) (Output, error) {
-	resp, ok := m.Body.(spec.Response)
-	if !ok {
-		return Output{}, fmt.Errorf("consumer %s: message %d is a %T, not a response", c.cfg.Name, m.Correlation, m.Body)
-	}
-	return c.step(now, func() error {
-		i := slices.IndexFunc(c.inflight, func(r request) bool { return r.corr == m.Correlation })
-		if i < 0 {
-			return nil
+// Tick fires every timer due at or before now: Step with a spec.Tick.
+func (c *Consumer) Tick(now int64) (Output, error) { return c.Step(now, tickInput) }
+
+var tickInput = spec.Message{Body: &spec.Tick{}}
+
+// admit checks that body is an input the consumer can take now.
+func (c *Consumer) admit(body any) error {
+	switch b := body.(type) {
+	case spec.Response, *spec.Tick, *spec.Stall, *spec.Unstall, *spec.Close, *spec.MetadataUpdate:
+		return nil
+	case *spec.Consume:
+		if b.Records <= 0 {
+			return fmt.Errorf("consumer %s: record count %d must be positive", c.cfg.Name, b.Records)
 		}
-		req := c.inflight[i]
-		c.inflight = slices.Delete(c.inflight, i, i+1)
-		c.handle(req, resp)
-		return nil
-	})
+	case *spec.Commit:
+		if b.MetadataBytes < 0 || b.MetadataBytes > MaxCommitMetadataBytes {
+			return fmt.Errorf("consumer %s: commit metadata of %d bytes is outside [0, %d]", c.cfg.Name, b.MetadataBytes, MaxCommitMetadataBytes)
+		}
+	default:
+		return fmt.Errorf("consumer %s: input %T is not a response or a consumer input", c.cfg.Name, body)
+	}
+	if c.stalled && c.Alive() {
+		return fmt.Errorf("consumer %s: %w", c.cfg.Name, ErrStalled)
+	}
+	return nil
 }
 
-// Stall makes the application stop polling (a long batch, a stuck handler).
-func (c *Consumer) Stall(now int64) (Output, error) {
-	return c.step(now, func() error {
-		c.stalled = true
-		c.pollDeadline = now + int64(c.cfg.MaxPollIntervalMs)
-		return nil
-	})
-}
+// MaxCommitMetadataBytes bounds the metadata an application attaches to a
+// commit: Kafka's offset.metadata.max.bytes default is 4096, and the model
+// allows well past it so that the coordinator's limit can be tested.
+const MaxCommitMetadataBytes = 1 << 20
 
-// Unstall resumes polling.
-func (c *Consumer) Unstall(now int64) (Output, error) {
-	return c.step(now, func() error {
-		c.stalled = false
-		return nil
-	})
-}
-
-// Metadata gives the consumer the current partition counts of every topic.
-func (c *Consumer) Metadata(now int64, topics map[string]int32) (Output, error) {
-	return c.step(now, func() error {
-		c.topics = maps.Clone(topics)
-		return nil // the poll that ends the step compares it with the leader's snapshot
-	})
+// deliver hands a response to the request it answers, if still awaited.
+func (c *Consumer) deliver(corr int32, resp spec.Response) {
+	i := slices.IndexFunc(c.inflight, func(r request) bool { return r.corr == corr })
+	if i < 0 {
+		return
+	}
+	req := c.inflight[i]
+	c.inflight = slices.Delete(c.inflight, i, i+1)
+	c.handle(req, resp)
 }
 
 func (c *Consumer) metadataChanged() bool {
@@ -338,14 +384,14 @@ func (c *Consumer) emit(e spec.Event) {
 // send puts a request on the wire and tracks it until its response or timeout.
 func (c *Consumer) send(body spec.Request, timeoutMs int64, role commitRole) int32 {
 	c.corr++
-	c.inflight = append(c.inflight, request{corr: c.corr, kind: body.Kind(), deadline: c.now + timeoutMs,
+	c.inflight = append(c.inflight, request{corr: c.corr, key: body.Key(), deadline: c.now + timeoutMs,
 		gen: c.generation, member: c.memberID, role: role})
 	c.out.Messages = append(c.out.Messages, spec.Message{From: c.cfg.Address, To: spec.CoordinatorNode, Correlation: c.corr, Body: body})
 	return c.corr
 }
 
-func (c *Consumer) inFlight(kind string) bool {
-	return slices.ContainsFunc(c.inflight, func(r request) bool { return r.kind == kind })
+func (c *Consumer) inFlight(key spec.APIKey) bool {
+	return slices.ContainsFunc(c.inflight, func(r request) bool { return r.key == key })
 }
 
 // fail stops the consumer on a fatal error, as the Java client throws from poll().

@@ -26,7 +26,7 @@ type harness struct {
 	// events are the callbacks not yet checked by wantEvents.
 	events []spec.Event
 	// auto answers every request of a kind at once.
-	auto map[string]func(spec.Message) spec.Response
+	auto map[spec.APIKey]func(spec.Message) spec.Response
 }
 
 // tp builds a TopicPartition.
@@ -51,7 +51,7 @@ func start(t *testing.T, cfg consumer.Config) *harness {
 // startWith starts a consumer at time 0 with the given topics.
 func startWith(t *testing.T, cfg consumer.Config, topics map[string]int32) *harness {
 	t.Helper()
-	h := &harness{t: t, topics: topics, auto: map[string]func(spec.Message) spec.Response{}}
+	h := &harness{t: t, topics: topics, auto: map[spec.APIKey]func(spec.Message) spec.Response{}}
 	c, out, err := consumer.New(cfg, 0)
 	if err != nil {
 		t.Fatalf("consumer.New: %v", err)
@@ -71,31 +71,31 @@ func (h *harness) absorb(out consumer.Output, err error) {
 	h.events = append(h.events, out.Events...)
 	h.sent = append(h.sent, out.Messages...)
 	if out.NeedMetadata {
-		h.absorb(h.c.Metadata(h.now, h.topics))
+		h.absorb(h.c.Step(h.now, spec.Message{Body: &spec.MetadataUpdate{Topics: h.topics}}))
 	}
 	for {
-		i := slices.IndexFunc(h.sent, func(m spec.Message) bool { return h.auto[m.Kind()] != nil })
+		i := slices.IndexFunc(h.sent, func(m spec.Message) bool { return h.auto[m.Key()] != nil })
 		if i < 0 {
 			return
 		}
 		m := h.sent[i]
 		h.sent = slices.Delete(h.sent, i, i+1)
-		h.deliver(m, h.auto[m.Kind()](m))
+		h.deliver(m, h.auto[m.Key()](m))
 	}
 }
 
 func (h *harness) deliver(req spec.Message, resp spec.Response) {
 	h.t.Helper()
-	h.absorb(h.c.Deliver(h.now, spec.Message{From: spec.CoordinatorNode, To: req.From, Correlation: req.Correlation, Body: resp}))
+	h.absorb(h.c.Step(h.now, spec.Message{From: spec.CoordinatorNode, To: req.From, Correlation: req.Correlation, Body: resp}))
 }
 
 // reply answers req (which must have been taken with expect).
 func (h *harness) reply(req spec.Message, resp spec.Response) { h.t.Helper(); h.deliver(req, resp) }
 
 // expect takes the oldest unanswered request of kind; it fails the test if there is none.
-func (h *harness) expect(kind string) spec.Message {
+func (h *harness) expect(kind spec.APIKey) spec.Message {
 	h.t.Helper()
-	i := slices.IndexFunc(h.sent, func(m spec.Message) bool { return m.Kind() == kind })
+	i := slices.IndexFunc(h.sent, func(m spec.Message) bool { return m.Key() == kind })
 	if i < 0 {
 		h.t.Fatalf("at %d: no %s request; unanswered: %v", h.now, kind, h.sent)
 	}
@@ -105,18 +105,18 @@ func (h *harness) expect(kind string) spec.Message {
 }
 
 // none fails the test if an unanswered request of kind is waiting.
-func (h *harness) none(kind string) {
+func (h *harness) none(kind spec.APIKey) {
 	h.t.Helper()
 	for _, m := range h.sent {
-		if m.Kind() == kind {
+		if m.Key() == kind {
 			h.t.Fatalf("at %d: unexpected %s", h.now, m)
 		}
 	}
 }
 
 // drop forgets every unanswered request of kind (the network lost them).
-func (h *harness) drop(kind string) {
-	h.sent = slices.DeleteFunc(h.sent, func(m spec.Message) bool { return m.Kind() == kind })
+func (h *harness) drop(kind spec.APIKey) {
+	h.sent = slices.DeleteFunc(h.sent, func(m spec.Message) bool { return m.Key() == kind })
 }
 
 // at fires the timers due at time t.
@@ -141,28 +141,31 @@ func (h *harness) runTo(t int64) {
 	h.at(t)
 }
 
-func (h *harness) stall()   { h.t.Helper(); h.absorb(h.c.Stall(h.now)) }
-func (h *harness) unstall() { h.t.Helper(); h.absorb(h.c.Unstall(h.now)) }
-func (h *harness) close()   { h.t.Helper(); h.absorb(h.c.Close(h.now)) }
+func (h *harness) stall()   { h.t.Helper(); h.input(&spec.Stall{}) }
+func (h *harness) unstall() { h.t.Helper(); h.input(&spec.Unstall{}) }
+func (h *harness) close()   { h.t.Helper(); h.input(&spec.Close{}) }
+
+// input gives the consumer a local input now.
+func (h *harness) input(body any) { h.t.Helper(); h.absorb(h.c.Step(h.now, spec.Message{Body: body})) }
 func (h *harness) consume(n int64) {
 	h.t.Helper()
-	h.absorb(h.c.Consume(h.now, n, nil))
+	h.input(&spec.Consume{Records: n})
 	h.events = slices.DeleteFunc(h.events, func(e spec.Event) bool { return e.Kind == spec.EvProcessed })
 }
 
 // commit is commitSync; it returns the local refusal, if any.
 func (h *harness) commit() string {
 	h.t.Helper()
-	out, refused, err := h.c.Commit(h.now, 0)
+	out, err := h.c.Step(h.now, spec.Message{Body: &spec.Commit{}})
 	h.absorb(out, err)
-	return refused
+	return out.Refused
 }
 
 // metadata changes the topics and tells the consumer.
 func (h *harness) metadata(topics map[string]int32) {
 	h.t.Helper()
 	h.topics = topics
-	h.absorb(h.c.Metadata(h.now, topics))
+	h.input(&spec.MetadataUpdate{Topics: topics})
 }
 
 func evString(e spec.Event) string {
@@ -285,7 +288,7 @@ func member(id string, topics []string, owned ...spec.TopicPartition) spec.JoinG
 // member id id.
 func (h *harness) joinAs(gen int32, id string) spec.Message {
 	h.t.Helper()
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	h.reply(j, joinOK(gen, id, "leader", h.protocol()))
 	return j
 }
@@ -293,7 +296,7 @@ func (h *harness) joinAs(gen int32, id string) spec.Message {
 // syncWith answers the pending SyncGroup with an assignment.
 func (h *harness) syncWith(parts ...spec.TopicPartition) spec.Message {
 	h.t.Helper()
-	s := h.expect("SyncGroup")
+	s := h.expect(spec.KeySyncGroup)
 	h.reply(s, syncOK(h.protocol(), parts...))
 	return s
 }
@@ -301,7 +304,7 @@ func (h *harness) syncWith(parts ...spec.TopicPartition) spec.Message {
 // fetchAt answers the pending OffsetFetch with no committed offsets except those given.
 func (h *harness) fetchAt(offsets map[spec.TopicPartition]int64) {
 	h.t.Helper()
-	f := h.expect("OffsetFetch")
+	f := h.expect(spec.KeyOffsetFetch)
 	h.reply(f, fetchResp(f, offsets))
 }
 
@@ -357,7 +360,7 @@ func eagerMock(name string) *mockAssignor {
 // answerHeartbeats makes the scripted coordinator answer every heartbeat
 // with NONE, for tests about something else.
 func (h *harness) answerHeartbeats() {
-	h.auto["Heartbeat"] = func(spec.Message) spec.Response { return hb(spec.None) }
+	h.auto[spec.KeyHeartbeat] = func(spec.Message) spec.Response { return hb(spec.None) }
 }
 
 // stableUntilFirstHeartbeat starts a consumer whose listener does not commit,

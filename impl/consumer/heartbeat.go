@@ -75,11 +75,11 @@ func (c *Consumer) markCoordinatorUnknown() {
 	failed := c.inflight
 	c.inflight = nil
 	for _, r := range failed {
-		switch r.kind {
-		case "JoinGroup", "SyncGroup":
+		switch r.key {
+		case spec.KeyJoinGroup, spec.KeySyncGroup:
 			c.state = spec.ClientUnjoined
 			c.requestRejoin()
-		case "OffsetCommit":
+		case spec.KeyOffsetCommit:
 			c.commitFailedRetriably(r)
 		}
 	}
@@ -114,21 +114,18 @@ func (c *Consumer) NextDeadline() (int64, bool) {
 	return next, ok
 }
 
-// Tick fires every timer due at or before now.
-func (c *Consumer) Tick(now int64) (Output, error) {
-	return c.step(now, func() error {
-		c.expireRequests()
-		if c.coordinatorUnknown && c.now >= c.retryAt {
-			c.coordinatorUnknown = false // FindCoordinator answered
-			c.sessionDeadline = c.now + int64(c.cfg.SessionTimeoutMs)
-		}
-		c.heartbeatThread()
-		if c.now >= c.metadataRefreshAt {
-			c.out.NeedMetadata = true
-			c.metadataRefreshAt = c.now + c.cfg.MetadataMaxAgeMs
-		}
-		return nil
-	})
+// tick fires every timer due at or before now.
+func (c *Consumer) tick() {
+	c.expireRequests()
+	if c.coordinatorUnknown && c.now >= c.retryAt {
+		c.coordinatorUnknown = false // FindCoordinator answered
+		c.sessionDeadline = c.now + int64(c.cfg.SessionTimeoutMs)
+	}
+	c.heartbeatThread()
+	if c.now >= c.metadataRefreshAt {
+		c.out.NeedMetadata = true
+		c.metadataRefreshAt = c.now + c.cfg.MetadataMaxAgeMs
+	}
 }
 
 // expireRequests fails requests that outlived their timeout: the client
@@ -176,18 +173,11 @@ func (c *Consumer) sendLeave() {
 	}
 }
 
-// Close shuts the consumer down cleanly (KafkaConsumer.close): commit if
+// close shuts the consumer down cleanly (KafkaConsumer.close): commit if
 // auto-commit is on, run onPartitionsRevoked (onPartitionsLost if it is not a
 // settled member), and leave the group unless it is static (KIP-345). The
 // requests go out; the consumer does not wait for their answers.
-func (c *Consumer) Close(now int64) (Output, error) {
-	if now < c.now {
-		return Output{}, ErrTimeWentBack
-	}
-	c.now = now
-	if !c.Alive() {
-		return Output{}, nil
-	}
+func (c *Consumer) close() {
 	settled := c.generation >= 0 && c.memberID != "" && c.state == spec.ClientStable
 	if settled && (c.cfg.AutoCommit || c.cfg.CommitOnRevoke) && len(c.knownPositions(c.owned)) > 0 {
 		// commitSync first finds the coordinator if it is unknown
@@ -203,5 +193,4 @@ func (c *Consumer) Close(now int64) (Output, error) {
 	c.sendLeave()
 	c.closed = true
 	c.inflight = nil
-	return c.flush(), nil
 }

@@ -17,15 +17,15 @@ func TestKafka_testNormalHeartbeat(t *testing.T) {
 	h := start(t, baseConfig())
 	h.stable(1, "m", tp("t", 0))
 	h.at(2999)
-	h.none("Heartbeat")
+	h.none(spec.KeyHeartbeat)
 	h.at(3000)
 	b := body[*spec.HeartbeatRequest](h, h.sent[len(h.sent)-1])
 	if b.GenerationID != 1 || b.MemberID != "m" || b.GroupID != "g" {
 		t.Fatalf("heartbeat = %+v", b)
 	}
-	h.reply(h.expect("Heartbeat"), hb(spec.None))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.None))
 	h.wantView("m", 1, spec.ClientStable)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 }
 
 // HeartbeatTest.testShouldHeartbeat, testShouldNotHeartbeat and
@@ -39,9 +39,9 @@ func TestKafka_testTimeToNextHeartbeat(t *testing.T) {
 			t.Fatalf("next deadline %d, want %d", d, at)
 		}
 		h.at(at - 1)
-		h.none("Heartbeat")
+		h.none(spec.KeyHeartbeat)
 		h.at(at)
-		h.expect("Heartbeat") // left unanswered
+		h.expect(spec.KeyHeartbeat) // left unanswered
 	}
 }
 
@@ -50,14 +50,14 @@ func TestKafka_testTimeToNextHeartbeat(t *testing.T) {
 // while a JoinGroup waits for its answer.
 func TestKafka_HeartbeatThread_disabledUntilJoined(t *testing.T) {
 	h := start(t, baseConfig())
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	h.runTo(60000)
-	h.none("Heartbeat")
+	h.none(spec.KeyHeartbeat)
 	h.reply(j, joinOK(1, "m", "leader", "range"))
 	h.at(62999)
-	h.none("Heartbeat")
+	h.none(spec.KeyHeartbeat)
 	h.at(63000)
-	h.expect("Heartbeat")
+	h.expect(spec.KeyHeartbeat)
 }
 
 // AbstractCoordinatorTest.testHeartbeatSentWhenCompletingRebalance: the
@@ -66,13 +66,13 @@ func TestKafka_HeartbeatThread_disabledUntilJoined(t *testing.T) {
 func TestKafka_testHeartbeatSentWhenCompletingRebalance(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
-	sync := h.expect("SyncGroup")
+	sync := h.expect(spec.KeySyncGroup)
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantView("m", 1, spec.ClientCompletingRebalance)
 	h.reply(sync, syncOK("range", tp("t", 0)))
 	h.wantView("m", 1, spec.ClientStable)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	if h.c.View().RejoinNeeded {
 		t.Fatal("REBALANCE_IN_PROGRESS during COMPLETING_REBALANCE requested a rejoin")
 	}
@@ -87,9 +87,9 @@ func staleHeartbeat(t *testing.T, instance string, code spec.ErrorCode) *harness
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	beat := h.expect("Heartbeat")
+	beat := h.expect(spec.KeyHeartbeat)
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
 	h.joinAs(2, "m")
@@ -100,7 +100,7 @@ func staleHeartbeat(t *testing.T, instance string, code spec.ErrorCode) *harness
 	h.wantEvents()
 	h.wantView("m", 2, spec.ClientStable)
 	h.wantOwned(tp("t", 1))
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	return h
 }
 
@@ -132,20 +132,20 @@ func TestKafka_HeartbeatResponseHandler_staleErrorRestartsSession(t *testing.T) 
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	beat := h.expect("Heartbeat")
+	beat := h.expect(spec.KeyHeartbeat)
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.joinAs(2, "m") // at 3000: the session runs to 48000
 	h.syncWith()
 	h.runTo(40000)
-	h.drop("Heartbeat")
+	h.drop(spec.KeyHeartbeat)
 	h.reply(beat, hb(spec.IllegalGeneration)) // stale: ignored, but the session restarts
 	h.wantView("m", 2, spec.ClientStable)
 	h.runTo(47999)
-	h.drop("Heartbeat")
+	h.drop(spec.KeyHeartbeat)
 	h.at(48000)
-	h.expect("Heartbeat") // still heartbeating: the session did not expire at 48000
+	h.expect(spec.KeyHeartbeat) // still heartbeating: the session did not expire at 48000
 }
 
 // AbstractCoordinatorTest.testHeartbeatRebalanceInProgressResponseDuringRebalancing:
@@ -157,15 +157,15 @@ func TestKafka_testHeartbeatRebalanceInProgressResponseDuringRebalancing(t *test
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	beat := h.expect("Heartbeat")
+	beat := h.expect(spec.KeyHeartbeat)
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
-	join := h.expect("JoinGroup")
+	join := h.expect(spec.KeyJoinGroup)
 	h.reply(beat, hb(spec.RebalanceInProgress))
 	h.wantView("m", 1, spec.ClientPreparingRebalance)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.reply(join, joinOK(2, "m", "leader", "range"))
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
@@ -183,7 +183,7 @@ func TestKafka_testHeartbeatRequestWithFencedInstanceIdException(t *testing.T) {
 	if id := body[*spec.HeartbeatRequest](h, h.sent[len(h.sent)-1]).GroupInstanceID; id != "i1" {
 		t.Fatalf("heartbeat instance id %q", id)
 	}
-	h.reply(h.expect("Heartbeat"), hb(spec.FencedInstanceID))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.FencedInstanceID))
 	h.wantFailed("FENCED_INSTANCE_ID")
 }
 
@@ -194,7 +194,7 @@ func heartbeatResets(t *testing.T, code spec.ErrorCode) *harness {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(code))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(code))
 	h.wantEvents("lost t[0]")
 	h.wantOwned()
 	return h
@@ -205,7 +205,7 @@ func heartbeatResets(t *testing.T, code spec.ErrorCode) *harness {
 func TestKafka_testIllegalGeneration(t *testing.T) {
 	h := heartbeatResets(t, spec.IllegalGeneration)
 	h.wantView("m", -1, spec.ClientPreparingRebalance)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "m" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "m" {
 		t.Fatalf("rejoin member %q, want m", id)
 	}
 }
@@ -213,7 +213,7 @@ func TestKafka_testIllegalGeneration(t *testing.T) {
 // ConsumerCoordinatorTest.testUnknownMemberId: UNKNOWN_MEMBER_ID resets both.
 func TestKafka_testUnknownMemberId(t *testing.T) {
 	h := heartbeatResets(t, spec.UnknownMemberID)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("rejoin member %q, want none", id)
 	}
 }
@@ -226,9 +226,9 @@ func coordinatorLost(t *testing.T, code spec.ErrorCode) {
 	h.stable(1, "m", tp("t", 0))
 	h.consume(5)
 	h.at(3000)
-	beat := h.expect("Heartbeat")
+	beat := h.expect(spec.KeyHeartbeat)
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(beat, hb(code))
 	h.reply(c, commitResp(c, spec.IllegalGeneration)) // failed with the connection: ignored
 	h.wantView("m", 1, spec.ClientStable)
@@ -237,8 +237,8 @@ func coordinatorLost(t *testing.T, code spec.ErrorCode) {
 		t.Fatalf("next deadline %d, want rediscovery at 3100", d)
 	}
 	h.runTo(6000)
-	h.expect("Heartbeat")
-	h.none("JoinGroup")
+	h.expect(spec.KeyHeartbeat)
+	h.none(spec.KeyJoinGroup)
 	h.wantEvents()
 }
 
@@ -257,7 +257,7 @@ func TestKafka_testCoordinatorDisconnect(t *testing.T) {
 	h := start(t, baseConfig())
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	first := h.expect("Heartbeat")
+	first := h.expect(spec.KeyHeartbeat)
 	h.answerHeartbeats()
 	h.runTo(32999)
 	h.at(33000) // the first heartbeat times out
@@ -276,18 +276,18 @@ func TestKafka_testSessionTimeoutExpired(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.runTo(44999)
 	for range 14 { // at 3000, 6000, ..., 42000, all unanswered
-		h.expect("Heartbeat")
+		h.expect(spec.KeyHeartbeat)
 	}
-	h.none("Heartbeat")
+	h.none(spec.KeyHeartbeat)
 	h.at(45000) // session expired: coordinator unknown, in-flight requests failed
-	h.none("Heartbeat")
-	h.none("LeaveGroup")
+	h.none(spec.KeyHeartbeat)
+	h.none(spec.KeyLeaveGroup)
 	h.wantView("m", 1, spec.ClientStable)
 	h.at(45100) // found again; the session restarts
 	h.runTo(90000)
 	h.wantView("m", 1, spec.ClientStable)
 	h.wantEvents()
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 }
 
 // HeartbeatTest.testResetSession: answered heartbeats keep the session
@@ -300,10 +300,10 @@ func TestKafka_testResetSession(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.stall()
 	h.runTo(49999)
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 	h.wantView("m", 1, spec.ClientStable)
 	h.at(50000)
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 }
 
 // HeartbeatTest.testPollTimeout: the poll timer expires exactly
@@ -317,11 +317,11 @@ func TestKafka_testPollTimeout(t *testing.T) {
 	h.runTo(10000)
 	h.stall()
 	h.runTo(40000)
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 	h.runTo(69999)
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 	h.at(70000)
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 }
 
 // ConsumerCoordinatorTest.testMaybeLeaveGroup, reached through
@@ -336,7 +336,7 @@ func TestKafka_testMaybeLeaveGroup(t *testing.T) {
 	h.stable(1, "consumer", tp("t", 0))
 	h.stall()
 	h.runTo(60000)
-	l := body[*spec.LeaveGroupRequest](h, h.expect("LeaveGroup"))
+	l := body[*spec.LeaveGroupRequest](h, h.expect(spec.KeyLeaveGroup))
 	if l.GroupID != "g" || len(l.Members) != 1 || l.Members[0].MemberID != "consumer" {
 		t.Fatalf("LeaveGroup = %+v", l)
 	}
@@ -344,11 +344,11 @@ func TestKafka_testMaybeLeaveGroup(t *testing.T) {
 	h.wantEvents()
 	h.wantOwned(tp("t", 0))
 	h.runTo(120000)
-	h.none("Heartbeat")
-	h.none("JoinGroup")
+	h.none(spec.KeyHeartbeat)
+	h.none(spec.KeyJoinGroup)
 	h.unstall()
 	h.wantEvents("lost t[0]")
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("rejoin member %q", id)
 	}
 }
@@ -365,11 +365,11 @@ func TestKafka_handlePollTimeoutExpiry_staticMember(t *testing.T) {
 	h.stable(1, "i1-x", tp("t", 0))
 	h.stall()
 	h.runTo(60000)
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 	h.wantView("", -1, spec.ClientUnjoined)
 	h.unstall()
 	h.wantEvents("lost t[0]")
-	j := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup"))
+	j := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup))
 	if j.MemberID != "" || j.GroupInstanceID != "i1" {
 		t.Fatalf("static rejoin = %+v", j)
 	}
@@ -384,9 +384,9 @@ func TestKafka_testUpdateLastHeartbeatPollWhenCoordinatorUnknown(t *testing.T) {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.NotCoordinator))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.NotCoordinator))
 	h.answerHeartbeats()
 	h.runTo(30000)
-	h.none("LeaveGroup")
+	h.none(spec.KeyLeaveGroup)
 	h.wantView("m", 1, spec.ClientStable)
 }

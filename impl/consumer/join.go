@@ -8,158 +8,11 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
+// Joining: JoinGroup and SyncGroup, their answers, and taking an assignment.
+
 // joinGroupLapseMs is AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE: a JoinGroup
 // may wait a rebalance timeout plus this before the client gives up.
 const joinGroupLapseMs = 5000
-
-// defaultAPITimeoutMs is default.api.timeout.ms, how long the rebalance
-// listener's commitSync retries.
-const defaultAPITimeoutMs = 60000
-
-// cooperativeStickyName is ConsumerCoordinator.COOPERATIVE_STICKY_ASSIGNOR_NAME.
-const cooperativeStickyName = "cooperative-sticky"
-
-// poll is what the application's poll() does for membership: auto-commit when
-// due, fetch positions it lacks, and (re)join the group when needed.
-func (c *Consumer) poll() {
-	if !c.Alive() || c.stalled || c.coordinatorUnknown {
-		return
-	}
-	c.continueRevocation()
-	if c.cfg.AutoCommit && c.state == spec.ClientStable && c.revoking == nil && c.now >= c.nextAutoCommitAt {
-		// ConsumerCoordinator.maybeAutoCommitOffsetsAsync: the timer restarts
-		// whether or not a commit can go out now.
-		c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
-		if !c.inFlight("OffsetCommit") {
-			c.commitPositions(c.owned, commitAuto)
-		}
-	}
-	c.maybeFetchPositions()
-	if c.leader && c.snapshot != nil && c.metadataChanged() {
-		// ConsumerCoordinator.rejoinNeededOrPending, on every poll: the leader
-		// saw the group's topics change since it assigned, so it rebalances.
-		c.requestRejoin()
-	}
-	if c.rejoinNeeded {
-		c.ensureActiveGroup()
-	}
-}
-
-// ensureActiveGroup is AbstractCoordinator.joinGroupIfNeeded: run the
-// pre-join step (revoke or lose partitions) once, then send JoinGroup.
-func (c *Consumer) ensureActiveGroup() {
-	if c.inFlight("JoinGroup") || c.inFlight("SyncGroup") || c.revoking != nil || c.now < c.retryAt {
-		return
-	}
-	if c.needsJoinPrepare {
-		if c.onJoinPrepare() {
-			return // waiting for the listener's commit
-		}
-		c.needsJoinPrepare = false
-	}
-	c.sendJoin()
-}
-
-// onJoinPrepare is ConsumerCoordinator.onJoinPrepare. With a reset generation
-// the partitions are lost; otherwise eager revokes them all and cooperative
-// only those of topics it no longer subscribes to. It reports whether it must
-// wait for a commit before the join can go out.
-func (c *Consumer) onJoinPrepare() (waiting bool) {
-	c.leader, c.snapshot = false, nil
-	if c.generation < 0 || c.memberID == "" {
-		c.lose()
-		return false
-	}
-	revoke := c.owned
-	if c.protocol == spec.Cooperative {
-		revoke = slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool {
-			return slices.Contains(c.cfg.Topics, tp.Topic)
-		})
-	}
-	if mutant.On(mutant.KeepOnRejoin) {
-		revoke = nil
-	}
-	return c.revoke(revoke, thenJoin, nil)
-}
-
-// revoke runs onPartitionsRevoked(parts). If the listener commits, the
-// partitions stay owned until the commit is answered; then what follows runs.
-// It reports whether it is waiting for that commit.
-func (c *Consumer) revoke(parts []spec.TopicPartition, then afterRevoke, pending []spec.TopicPartition) bool {
-	commit := (c.cfg.CommitOnRevoke || c.cfg.AutoCommit) && c.generation >= 0 && len(c.knownPositions(parts)) > 0
-	if commit {
-		// Before a rejoin the wait is bounded by the rebalance timeout
-		// (onJoinPrepare's joinPrepareTimer); inside onJoinComplete by the
-		// listener's commitSync, default.api.timeout.ms.
-		wait := int64(c.cfg.MaxPollIntervalMs)
-		if then == thenFinishAssignment {
-			wait = defaultAPITimeoutMs
-		}
-		corr := c.commitPositions(parts, commitOnRevoke)
-		c.revoking = &revocation{parts: parts, corr: corr, then: then, pending: pending, deadline: c.now + wait}
-		return true
-	}
-	c.release(spec.EvRevoked, parts)
-	if then == thenFinishAssignment {
-		c.finishAssignment(pending)
-	}
-	return false
-}
-
-// continueRevocation is the waiting half of onJoinPrepare (and of the
-// listener's commitSync): a commit that failed with a retriable error is sent
-// again once the coordinator is known and the backoff has passed, until the
-// deadline; then the consumer revokes and goes on without it. A commit that
-// can no longer be sent (the generation was reset: CommitFailedException)
-// ends the wait too.
-func (c *Consumer) continueRevocation() {
-	r := c.revoking
-	switch {
-	case r == nil:
-	case c.now >= r.deadline:
-		c.revokeDone()
-	case r.corr == 0 && c.now >= c.retryAt:
-		if c.state == spec.ClientStable {
-			r.corr = c.commitPositions(r.parts, commitOnRevoke)
-		}
-		if r.corr == 0 {
-			c.revokeDone()
-		}
-	}
-}
-
-// revokeDone continues after the listener's commit was answered or given up.
-func (c *Consumer) revokeDone() {
-	r := c.revoking
-	c.revoking = nil
-	c.release(spec.EvRevoked, r.parts)
-	switch r.then {
-	case thenJoin:
-		c.needsJoinPrepare = false
-		c.ensureActiveGroup()
-	case thenFinishAssignment:
-		c.finishAssignment(r.pending)
-	}
-}
-
-// lose runs onPartitionsLost for everything owned: the consumer learned it is
-// no longer a member, so it must not commit them.
-func (c *Consumer) lose() {
-	c.release(spec.EvLost, c.owned)
-}
-
-// release stops consuming parts and reports the callback (if anything went).
-func (c *Consumer) release(kind spec.EventKind, parts []spec.TopicPartition) {
-	if len(parts) == 0 {
-		return
-	}
-	parts = slices.Clone(parts)
-	c.owned = slices.DeleteFunc(c.owned, func(tp spec.TopicPartition) bool { return slices.Contains(parts, tp) })
-	for _, tp := range parts {
-		delete(c.positions, tp)
-	}
-	c.emit(spec.Event{Kind: kind, Partitions: parts})
-}
 
 // sendJoin sends JoinGroup with one protocol per assignor.
 func (c *Consumer) sendJoin() {
@@ -276,58 +129,6 @@ func (c *Consumer) sendSync(r *spec.JoinGroupResponse) {
 	c.send(req, c.cfg.RequestTimeoutMs, 0)
 }
 
-// assign is ConsumerCoordinator.onLeaderElected: run the selected assignor
-// over every member's subscription, remembering the metadata it used.
-func (c *Consumer) assign(members []spec.JoinGroupMember) (assignors.Plan, error) {
-	a := c.assignor(c.protocolName)
-	in := make([]assignors.Member, 0, len(members))
-	c.takeSnapshot(members)
-	for _, jm := range members {
-		m := assignors.MemberFromSubscription(a, jm.MemberID, jm.GroupInstanceID, jm.Metadata)
-		in = append(in, m)
-	}
-	plan, err := a.Assign(c.topics, in)
-	if err != nil {
-		return nil, err
-	}
-	// The built-in cooperative-sticky assignor weighs the generation of
-	// owned partitions itself, so Kafka skips the check for it.
-	if c.protocol == spec.Cooperative && a.Name() != cooperativeStickyName {
-		if err := validateCooperative(in, plan); err != nil {
-			return nil, err
-		}
-	}
-	return plan, nil
-}
-
-// takeSnapshot records the partition count (-1: absent) of every topic some
-// member subscribes to: the leader's assignmentSnapshot.
-func (c *Consumer) takeSnapshot(members []spec.JoinGroupMember) {
-	c.snapshot = map[string]int32{}
-	for _, jm := range members {
-		for _, t := range jm.Metadata.Topics {
-			n, ok := c.topics[t]
-			if !ok {
-				n = -1
-			}
-			c.snapshot[t] = n
-		}
-	}
-}
-
-// validateCooperative is ConsumerCoordinator.validateCooperativeAssignment:
-// under the cooperative protocol no partition may be added to one member
-// (assigned, not owned by it) while revoked from another (owned, not
-// assigned) in the same round; the assignor must withhold it until its owner
-// has revoked it. A plan that does so is a fatal error.
-func validateCooperative(members []assignors.Member, plan assignors.Plan) error {
-	owned := make(map[string][]spec.TopicPartition, len(members))
-	for _, m := range members {
-		owned[m.ID] = m.Owned
-	}
-	return spec.CheckCooperativePlan(owned, plan)
-}
-
 // onSyncResponse handles SyncGroup's answer (SyncGroupResponseHandler). An
 // absent protocol type or name is accepted.
 func (c *Consumer) onSyncResponse(req request, r *spec.SyncGroupResponse) {
@@ -382,7 +183,7 @@ func (c *Consumer) onJoinComplete(assigned []spec.TopicPartition) {
 	c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
 	if c.protocol == spec.Cooperative {
 		revoked := slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool { return slices.Contains(assigned, tp) })
-		if mutant.On(mutant.CooperativeRevokesAll) {
+		if c.cfg.Bugs.Has(mutant.CooperativeRevokesAll) {
 			revoked = slices.Clone(c.owned)
 		}
 		if len(revoked) > 0 {
@@ -405,23 +206,4 @@ func (c *Consumer) finishAssignment(assigned []spec.TopicPartition) {
 		c.emit(spec.Event{Kind: spec.EvAssigned, Partitions: added, Generation: c.generation})
 	}
 	c.maybeFetchPositions()
-}
-
-// requestRejoin marks that the consumer must join again; the next poll does.
-func (c *Consumer) requestRejoin() {
-	c.rejoinNeeded = true
-}
-
-// resetGeneration is AbstractCoordinator.resetStateAndRejoin: forget the
-// generation (and the member id when the coordinator no longer knows it);
-// the next join first loses the partitions.
-func (c *Consumer) resetGeneration(memberIDToo bool) {
-	c.generation = -1
-	if memberIDToo {
-		c.memberID = ""
-	}
-	c.state = spec.ClientUnjoined
-	c.rejoinNeeded = true
-	c.needsJoinPrepare = true
-	c.leader, c.snapshot = false, nil
 }

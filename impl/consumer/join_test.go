@@ -17,7 +17,7 @@ import (
 // everyone's assignment in its SyncGroup.
 func TestKafka_testNormalJoinGroupLeader(t *testing.T) {
 	h := start(t, baseConfig())
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	req := body[*spec.JoinGroupRequest](h, j)
 	if req.MemberID != "" || req.ProtocolType != spec.ProtocolTypeConsumer || req.SessionTimeoutMs != 45000 ||
 		req.RebalanceTimeoutMs != 300000 || len(req.Protocols) != 1 || req.Protocols[0].Name != "range" {
@@ -28,7 +28,7 @@ func TestKafka_testNormalJoinGroupLeader(t *testing.T) {
 	}
 	h.reply(j, joinOK(1, "c1-1", "c1-1", "range", member("c1-1", []string{"t"}), member("c2-2", []string{"t"})))
 	h.wantView("c1-1", 1, spec.ClientCompletingRebalance)
-	sm := h.expect("SyncGroup")
+	sm := h.expect(spec.KeySyncGroup)
 	s := body[*spec.SyncGroupRequest](h, sm)
 	if s.GenerationID != 1 || s.MemberID != "c1-1" || s.ProtocolName != "range" || len(s.Assignments) != 2 ||
 		s.Assignments[0].MemberID != "c1-1" || s.Assignments[0].Assignment.Partitions.String() != "t[0]" ||
@@ -49,7 +49,7 @@ func TestKafka_testNormalJoinGroupLeader(t *testing.T) {
 func TestKafka_testNormalJoinGroupFollower(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "c1-1")
-	sm := h.expect("SyncGroup")
+	sm := h.expect(spec.KeySyncGroup)
 	s := body[*spec.SyncGroupRequest](h, sm)
 	if s.GenerationID != 1 || s.MemberID != "c1-1" || len(s.Assignments) != 0 {
 		t.Fatalf("follower SyncGroup = %v", spec.FormatBody(s))
@@ -57,7 +57,7 @@ func TestKafka_testNormalJoinGroupFollower(t *testing.T) {
 	h.reply(sm, syncOK("range", tp("t", 0), tp("t", 1)))
 	h.wantEvents("assigned t[0 1]")
 	h.wantOwned(tp("t", 0), tp("t", 1))
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 }
 
 // AbstractCoordinatorTest.testJoinGroupRequestWithMemberIdRequired (KIP-394):
@@ -65,14 +65,14 @@ func TestKafka_testNormalJoinGroupFollower(t *testing.T) {
 // it, still without a generation. A later UNKNOWN_MEMBER_ID forgets it.
 func TestKafka_testJoinGroupRequestWithMemberIdRequired(t *testing.T) {
 	h := start(t, baseConfig())
-	h.reply(h.expect("JoinGroup"), joinErr(spec.MemberIDRequired, "c1-abc"))
+	h.reply(h.expect(spec.KeyJoinGroup), joinErr(spec.MemberIDRequired, "c1-abc"))
 	h.wantView("c1-abc", -1, spec.ClientPreparingRebalance)
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	if id := body[*spec.JoinGroupRequest](h, j).MemberID; id != "c1-abc" {
 		t.Fatalf("second JoinGroup member = %q, want c1-abc", id)
 	}
 	h.reply(j, joinErr(spec.UnknownMemberID, ""))
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("JoinGroup after UNKNOWN_MEMBER_ID has member %q, want none", id)
 	}
 	h.wantEvents()
@@ -83,14 +83,14 @@ func fatalOnJoin(t *testing.T, code spec.ErrorCode, instance string) {
 	cfg := baseConfig()
 	cfg.InstanceID = instance
 	h := start(t, cfg)
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	if got := body[*spec.JoinGroupRequest](h, j).GroupInstanceID; got != instance {
 		t.Fatalf("JoinGroup instance id %q, want %q", got, instance)
 	}
 	h.reply(j, joinErr(code, ""))
 	h.wantFailed(code.String())
 	h.runTo(100000)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 }
 
 // AbstractCoordinatorTest.testJoinGroupRequestWithFencedInstanceIdException.
@@ -125,15 +125,15 @@ func TestKafka_JoinGroupResponseHandler_illegalGenerationIsFatal(t *testing.T) {
 // consumer rejoins at once as a new member.
 func TestKafka_testJoinGroupRequestWithGroupInstanceIdNotFound(t *testing.T) {
 	h := stableUntilFirstHeartbeat(t)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	if id := body[*spec.JoinGroupRequest](h, j).MemberID; id != "m" {
 		t.Fatalf("rejoin member %q, want m", id)
 	}
 	h.reply(j, joinErr(spec.UnknownMemberID, ""))
 	h.wantView("", -1, spec.ClientPreparingRebalance)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("JoinGroup after UNKNOWN_MEMBER_ID has member %q", id)
 	}
 }
@@ -143,11 +143,11 @@ func TestKafka_testJoinGroupRequestWithGroupInstanceIdNotFound(t *testing.T) {
 // without running the pre-join step (onJoinPrepare) again.
 func TestKafka_testJoinGroupRequestWithRebalanceInProgress(t *testing.T) {
 	h := stableUntilFirstHeartbeat(t)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
-	h.reply(h.expect("JoinGroup"), joinErr(spec.RebalanceInProgress, "m"))
+	h.reply(h.expect(spec.KeyJoinGroup), joinErr(spec.RebalanceInProgress, "m"))
 	h.wantEvents()
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "m" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "m" {
 		t.Fatalf("retry member %q, want m", id)
 	}
 	h.wantView("m", 1, spec.ClientPreparingRebalance)
@@ -157,15 +157,15 @@ func TestKafka_testJoinGroupRequestWithRebalanceInProgress(t *testing.T) {
 // COORDINATOR_LOAD_IN_PROGRESS on JoinGroup retries after retry.backoff.ms.
 func TestKafka_testBackoffAndRetryUponRetriableError(t *testing.T) {
 	h := start(t, baseConfig())
-	h.reply(h.expect("JoinGroup"), joinErr(spec.CoordinatorLoadInProgress, ""))
-	h.none("JoinGroup")
+	h.reply(h.expect(spec.KeyJoinGroup), joinErr(spec.CoordinatorLoadInProgress, ""))
+	h.none(spec.KeyJoinGroup)
 	if d, _ := h.c.NextDeadline(); d != 100 {
 		t.Fatalf("next deadline %d, want the retry backoff at 100", d)
 	}
 	h.at(99)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.at(100)
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // AbstractCoordinatorTest.testJoinGroupRequestTimeout: the JoinGroup request
@@ -175,15 +175,15 @@ func TestKafka_testJoinGroupRequestTimeout(t *testing.T) {
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 60000
 	h := start(t, cfg)
-	old := h.expect("JoinGroup")
+	old := h.expect(spec.KeyJoinGroup)
 	h.runTo(30001)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.runTo(64999)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.at(65000) // 60000 + 5000: the request times out, the coordinator is marked unknown
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.at(65100) // rediscovered after retry.backoff.ms
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 	h.reply(old, joinOK(1, "late", "late", "range")) // the abandoned request's answer is ignored
 	h.wantView("", -1, spec.ClientPreparingRebalance)
 }
@@ -193,11 +193,11 @@ func TestKafka_testJoinGroupRequestTimeoutLowerBoundedByDefaultRequestTimeout(t 
 	cfg := baseConfig()
 	cfg.MaxPollIntervalMs = 20000 // 20000 + 5000 < request.timeout.ms 30000
 	h := start(t, cfg)
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 	h.runTo(29999)
 	h.at(30000)
 	h.at(30100)
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // AbstractCoordinatorTest.testJoinGroupProtocolTypeAndName: an absent
@@ -208,13 +208,13 @@ func TestKafka_testJoinGroupProtocolTypeAndName(t *testing.T) {
 		h := start(t, baseConfig())
 		resp := joinOK(1, "m", "leader", "range")
 		resp.ProtocolType = joinType
-		h.reply(h.expect("JoinGroup"), resp)
+		h.reply(h.expect(spec.KeyJoinGroup), resp)
 		if !h.c.Alive() {
 			return h
 		}
 		sync := syncOK(syncName, tp("t", 0))
 		sync.ProtocolType = syncType
-		h.reply(h.expect("SyncGroup"), sync)
+		h.reply(h.expect(spec.KeySyncGroup), sync)
 		return h
 	}
 	t.Run("absent", func(t *testing.T) {
@@ -236,9 +236,9 @@ func TestKafka_testJoinGroupProtocolTypeAndName(t *testing.T) {
 func rebalanceFrom(h *harness) spec.Message {
 	h.t.Helper()
 	h.runTo(h.now + 3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.events = nil
-	return h.expect("JoinGroup")
+	return h.expect(spec.KeyJoinGroup)
 }
 
 // AbstractCoordinatorTest.testRetainMemberIdAfterJoinGroupDisconnect.
@@ -246,9 +246,9 @@ func TestKafka_testRetainMemberIdAfterJoinGroupDisconnect(t *testing.T) {
 	h := start(t, baseConfig())
 	h.stable(5, "memberId")
 	h.reply(rebalanceFrom(h), joinErr(spec.NotCoordinator, ""))
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.at(h.now + 100)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "memberId" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "memberId" {
 		t.Fatalf("JoinGroup after disconnect has member %q", id)
 	}
 }
@@ -259,10 +259,10 @@ func TestKafka_testRetainMemberIdAfterSyncGroupDisconnect(t *testing.T) {
 	h := start(t, baseConfig())
 	h.stable(5, "memberId")
 	h.reply(rebalanceFrom(h), joinOK(10, "memberId", "leader", "range"))
-	h.expect("SyncGroup")
+	h.expect(spec.KeySyncGroup)
 	h.answerHeartbeats()
 	h.runTo(h.now + 30000 + 100)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "memberId" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "memberId" {
 		t.Fatalf("JoinGroup after SyncGroup timeout has member %q", id)
 	}
 }
@@ -271,7 +271,7 @@ func TestKafka_testRetainMemberIdAfterSyncGroupDisconnect(t *testing.T) {
 // the first JoinGroup makes the consumer find it again and join; nothing is revoked.
 func TestKafka_testDisconnectInJoin(t *testing.T) {
 	h := start(t, baseConfig())
-	h.reply(h.expect("JoinGroup"), joinErr(spec.NotCoordinator, ""))
+	h.reply(h.expect(spec.KeyJoinGroup), joinErr(spec.NotCoordinator, ""))
 	h.at(100)
 	h.stable(1, "m", tp("t", 0))
 }
@@ -282,7 +282,7 @@ func TestKafka_testSyncGroupRequestWithFencedInstanceIdException(t *testing.T) {
 	cfg.InstanceID = "i1"
 	h := start(t, cfg)
 	h.joinAs(-1, "m")
-	h.reply(h.expect("SyncGroup"), syncErr(spec.FencedInstanceID))
+	h.reply(h.expect(spec.KeySyncGroup), syncErr(spec.FencedInstanceID))
 	h.wantFailed("FENCED_INSTANCE_ID")
 }
 
@@ -290,7 +290,7 @@ func TestKafka_testSyncGroupRequestWithFencedInstanceIdException(t *testing.T) {
 func TestKafka_testUnexpectedErrorOnSyncGroup(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
-	h.reply(h.expect("SyncGroup"), syncErr(spec.UnknownServerError))
+	h.reply(h.expect(spec.KeySyncGroup), syncErr(spec.UnknownServerError))
 	h.wantFailed("UNKNOWN_SERVER_ERROR")
 }
 
@@ -299,8 +299,8 @@ func TestKafka_testUnexpectedErrorOnSyncGroup(t *testing.T) {
 func syncFailsThenRejoin(t *testing.T, code spec.ErrorCode) string {
 	h := start(t, baseConfig())
 	h.joinAs(1, "consumer")
-	h.reply(h.expect("SyncGroup"), syncErr(code))
-	j := h.expect("JoinGroup")
+	h.reply(h.expect(spec.KeySyncGroup), syncErr(code))
+	j := h.expect(spec.KeyJoinGroup)
 	h.reply(j, joinOK(2, "consumer", "leader", "range"))
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
@@ -336,16 +336,16 @@ func TestKafka_testIllegalGenerationOnSyncGroup(t *testing.T) {
 // consumer has since left does not reset the member id.
 func TestKafka_testJoinGroupUnknownMemberResponseWithOldGeneration(t *testing.T) {
 	h := stableUntilFirstHeartbeat(t)
-	beat := h.expect("Heartbeat")
+	beat := h.expect(spec.KeyHeartbeat)
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.wantEvents("revoked t[0]")
-	join := h.expect("JoinGroup") // sent as (gen 1, m)
+	join := h.expect(spec.KeyJoinGroup) // sent as (gen 1, m)
 	h.reply(beat, hb(spec.IllegalGeneration))
 	h.wantView("m", -1, spec.ClientUnjoined)
 	h.reply(join, joinErr(spec.UnknownMemberID, ""))
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "m" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "m" {
 		t.Fatalf("rejoin member %q, want m: a stale UNKNOWN_MEMBER_ID must not reset it", id)
 	}
 }
@@ -354,12 +354,12 @@ func TestKafka_testJoinGroupUnknownMemberResponseWithOldGeneration(t *testing.T)
 func TestKafka_testSyncGroupUnknownMemberResponseWithOldGeneration(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
-	sync := h.expect("SyncGroup")
+	sync := h.expect(spec.KeySyncGroup)
 	h.runTo(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.IllegalGeneration)) // generation reset, member id kept
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.IllegalGeneration)) // generation reset, member id kept
 	h.wantView("m", -1, spec.ClientUnjoined)
 	h.reply(sync, syncErr(spec.UnknownMemberID))
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "m" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "m" {
 		t.Fatalf("rejoin member %q, want m: a stale UNKNOWN_MEMBER_ID must not reset it", id)
 	}
 }
@@ -368,12 +368,12 @@ func TestKafka_testSyncGroupUnknownMemberResponseWithOldGeneration(t *testing.T)
 func TestKafka_testSyncGroupIllegalGenerationResponseWithOldGeneration(t *testing.T) {
 	h := start(t, baseConfig())
 	h.joinAs(1, "m")
-	sync := h.expect("SyncGroup")
+	sync := h.expect(spec.KeySyncGroup)
 	h.runTo(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.UnknownMemberID))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.UnknownMemberID))
 	h.reply(sync, syncErr(spec.IllegalGeneration))
 	h.wantView("", -1, spec.ClientPreparingRebalance)
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("rejoin member %q", id)
 	}
 }
@@ -388,10 +388,10 @@ func TestKafka_testNoGenerationWillNotTriggerProtocolNameCheck(t *testing.T) {
 	h := start(t, cfg)
 	h.answerHeartbeats()
 	h.joinAs(1, "m")
-	sync := h.expect("SyncGroup")
+	sync := h.expect(spec.KeySyncGroup)
 	h.stall()
 	h.runTo(10000)
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 	h.wantView("", -1, spec.ClientUnjoined)
 	h.reply(sync, syncOK("wrong-name", tp("t", 0)))
 	if !h.c.Alive() {
@@ -400,7 +400,7 @@ func TestKafka_testNoGenerationWillNotTriggerProtocolNameCheck(t *testing.T) {
 	h.wantEvents()
 	h.wantOwned()
 	h.unstall()
-	if id := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID; id != "" {
+	if id := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID; id != "" {
 		t.Fatalf("rejoin member %q", id)
 	}
 }
@@ -418,13 +418,13 @@ func TestKafka_testPrepareJoinAndRejoinAfterFailedRebalance(t *testing.T) {
 	h.stable(1, "m", tp("t", 0))
 	h.answerHeartbeats()
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
-	h.reply(h.expect("JoinGroup"), joinOK(42, "consumer-42", "leader", "coop"))
-	sync := h.expect("SyncGroup")
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(42, "consumer-42", "leader", "coop"))
+	sync := h.expect(spec.KeySyncGroup)
 	h.stall()
 	h.runTo(h.now + 10000)
-	h.expect("LeaveGroup")
+	h.expect(spec.KeyLeaveGroup)
 	h.reply(sync, syncOK("coop", tp("t", 0)))
 	h.wantEvents()
 	if v := h.c.View(); v.State == spec.ClientStable {
@@ -432,7 +432,7 @@ func TestKafka_testPrepareJoinAndRejoinAfterFailedRebalance(t *testing.T) {
 	}
 	h.unstall()
 	h.wantEvents("lost t[0]")
-	h.reply(h.expect("JoinGroup"), joinOK(43, "consumer-43", "leader", "coop"))
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(43, "consumer-43", "leader", "coop"))
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
 	h.wantEvents("assigned t[0]")
@@ -461,12 +461,12 @@ func cooperativeSyncError(t *testing.T, code spec.ErrorCode) string {
 	h := start(t, cfg)
 	h.stable(1, "m", tp("t", 0))
 	h.commit()
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	h.reply(c, commitResp(c, spec.RebalanceInProgress))
 	h.wantEvents()
-	h.reply(h.expect("JoinGroup"), joinOK(42, "consumer-42", "leader", "coop"))
-	h.reply(h.expect("SyncGroup"), syncErr(code))
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(42, "consumer-42", "leader", "coop"))
+	h.reply(h.expect(spec.KeySyncGroup), syncErr(code))
 	h.wantEvents("lost t[0]")
 	h.wantOwned()
-	return body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).MemberID
+	return body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).MemberID
 }

@@ -46,7 +46,7 @@ func leaderWith(t *testing.T, a assignors.Assignor, members ...spec.JoinGroupMem
 	cfg := baseConfig()
 	cfg.Assignors = []assignors.Assignor{a}
 	h := start(t, cfg)
-	h.reply(h.expect("JoinGroup"), joinOK(1, "c1-1", "c1-1", a.Name(), members...))
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "c1-1", "c1-1", a.Name(), members...))
 	return h
 }
 
@@ -73,11 +73,11 @@ func TestKafka_testPerformAssignmentShouldValidateCooperativeAssignment(t *testi
 	coop := cooperativeMock("coop")
 	h := leaderWith(t, coop, moveOwned(coop)...)
 	h.wantFailed("t-1")
-	h.none("SyncGroup")
+	h.none(spec.KeySyncGroup)
 
 	eager := eagerMock("eager")
 	h = leaderWith(t, eager, moveOwned(eager)...)
-	if got := syncAssignments(h, h.expect("SyncGroup")); !slices.Equal(got, []string{"c1-1=t[0]", "c2-2=t[1]"}) {
+	if got := syncAssignments(h, h.expect(spec.KeySyncGroup)); !slices.Equal(got, []string{"c1-1=t[0]", "c2-2=t[1]"}) {
 		t.Fatalf("eager plan %v", got)
 	}
 }
@@ -88,7 +88,7 @@ func TestKafka_testPerformAssignmentShouldValidateCooperativeAssignment(t *testi
 func TestKafka_testPerformAssignmentShouldSkipValidateCooperativeAssignmentForBuiltInCooperativeStickyAssignor(t *testing.T) {
 	sticky := cooperativeMock("cooperative-sticky")
 	h := leaderWith(t, sticky, moveOwned(sticky)...)
-	if got := syncAssignments(h, h.expect("SyncGroup")); !slices.Equal(got, []string{"c1-1=t[0]", "c2-2=t[1]"}) {
+	if got := syncAssignments(h, h.expect(spec.KeySyncGroup)); !slices.Equal(got, []string{"c1-1=t[0]", "c2-2=t[1]"}) {
 		t.Fatalf("plan %v", got)
 	}
 }
@@ -101,7 +101,7 @@ func TestKafka_validateCooperativeAssignment_doubleClaim(t *testing.T) {
 	coop.prepared = map[string][]spec.TopicPartition{"b": {tp("t", 0), tp("t", 1)}}
 	h := leaderWith(t, coop,
 		member("b", []string{"t"}, tp("t", 0), tp("t", 1)), member("a", []string{"t"}, tp("t", 0)))
-	if got := syncAssignments(h, h.expect("SyncGroup")); !slices.Equal(got, []string{"a=-", "b=t[0 1]"}) {
+	if got := syncAssignments(h, h.expect(spec.KeySyncGroup)); !slices.Equal(got, []string{"a=-", "b=t[0 1]"}) {
 		t.Fatalf("plan %v", got)
 	}
 }
@@ -117,8 +117,8 @@ func TestKafka_testOnLeaderElectedShouldSkipAssignment(t *testing.T) {
 	h := start(t, cfg)
 	resp := joinOK(1, "c1-1", "c1-1", "mock-assignor", member("c1-1", []string{"t"}))
 	resp.SkipAssignment = true
-	h.reply(h.expect("JoinGroup"), resp)
-	if got := syncAssignments(h, h.expect("SyncGroup")); len(got) != 0 || mock.calls != 0 {
+	h.reply(h.expect(spec.KeyJoinGroup), resp)
+	if got := syncAssignments(h, h.expect(spec.KeySyncGroup)); len(got) != 0 || mock.calls != 0 {
 		t.Fatalf("skip-assignment leader sent %v after %d assignor calls", got, mock.calls)
 	}
 }
@@ -132,7 +132,7 @@ func staticLeaderSkips(t *testing.T, topics map[string]int32, members ...spec.Jo
 	h := startWith(t, cfg, topics)
 	resp := joinOK(1, "c1-1", "c1-1", "range", members...)
 	resp.SkipAssignment = true
-	h.reply(h.expect("JoinGroup"), resp)
+	h.reply(h.expect(spec.KeyJoinGroup), resp)
 	h.syncWith(tp("t", 0))
 	h.fetchAt(nil)
 	h.wantEvents("assigned t[0]")
@@ -145,7 +145,7 @@ func TestKafka_testStaticLeaderRejoinsGroupAndCanTriggersRebalance(t *testing.T)
 	h := staticLeaderSkips(t, map[string]int32{"t": 1}, member("c1-1", []string{"t"}))
 	h.metadata(map[string]int32{"t": 2})
 	h.wantEvents("revoked t[0]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testStaticLeaderRejoinsGroupAndCanDetectMetadataChangesForOtherMembers.
@@ -153,7 +153,7 @@ func TestKafka_testStaticLeaderRejoinsGroupAndCanDetectMetadataChangesForOtherMe
 	h := staticLeaderSkips(t, map[string]int32{"t": 1, "u": 1},
 		member("c1-1", []string{"t"}), member("c2-2", []string{"u"}))
 	h.metadata(map[string]int32{"t": 1, "u": 2})
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testMetadataChangeTriggersRebalance: the leader
@@ -162,18 +162,18 @@ func TestKafka_testMetadataChangeTriggersRebalance(t *testing.T) {
 	cfg := baseConfig()
 	cfg.CommitOnRevoke = false
 	h := start(t, cfg)
-	h.reply(h.expect("JoinGroup"), joinOK(1, "c1-1", "c1-1", "range", member("c1-1", []string{"t"})))
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "c1-1", "c1-1", "range", member("c1-1", []string{"t"})))
 	h.syncWith(tp("t", 0), tp("t", 1))
 	h.fetchAt(nil)
 	h.wantEvents("assigned t[0 1]")
 	h.metadata(map[string]int32{"t": 3})
 	h.wantEvents("revoked t[0 1]")
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 
 	f := start(t, cfg)
 	f.stable(1, "c2-2", tp("t", 0))
 	f.metadata(map[string]int32{"t": 3})
-	f.none("JoinGroup")
+	f.none(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinatorTest.testUpdateMetadataDuringRebalance: metadata that
@@ -184,13 +184,13 @@ func TestKafka_testUpdateMetadataDuringRebalance(t *testing.T) {
 	cfg.AutoCommit, cfg.CommitOnRevoke = false, false
 	h := start(t, cfg)
 	h.metadata(map[string]int32{"t": 1}) // only t exists yet
-	h.reply(h.expect("JoinGroup"), joinOK(1, "leader", "leader", "range", member("leader", []string{"t", "u"})))
-	sync := h.expect("SyncGroup")
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "leader", "leader", "range", member("leader", []string{"t", "u"})))
+	sync := h.expect(spec.KeySyncGroup)
 	h.metadata(map[string]int32{"t": 1, "u": 1})
 	h.reply(sync, syncOK("range", tp("t", 0)))
 	h.fetchAt(nil)
 	h.wantEvents("assigned t[0]", "revoked t[0]")
-	h.reply(h.expect("JoinGroup"), joinOK(2, "leader", "leader", "range", member("leader", []string{"t", "u"})))
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(2, "leader", "leader", "range", member("leader", []string{"t", "u"})))
 	if got := syncAssignments(h, h.sent[len(h.sent)-1]); !slices.Equal(got, []string{"leader=t[0] u[0]"}) {
 		t.Fatalf("second plan %v", got)
 	}
@@ -214,7 +214,7 @@ func TestKafka_testRebalanceWithMetadataChange(t *testing.T) {
 			name := cfg.Assignors[0].Name()
 			h := start(t, cfg)
 			h.metadata(map[string]int32{"t": 1, "u": 1})
-			h.reply(h.expect("JoinGroup"), joinOK(1, "leader", "leader", name, member("leader", []string{"t", "u"})))
+			h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "leader", "leader", name, member("leader", []string{"t", "u"})))
 			h.syncWith(all...)
 			h.fetchAt(nil)
 			h.wantEvents("assigned t[0] u[0]")
@@ -224,11 +224,11 @@ func TestKafka_testRebalanceWithMetadataChange(t *testing.T) {
 			} else {
 				h.wantEvents()
 			}
-			j := h.expect("JoinGroup")
+			j := h.expect(spec.KeyJoinGroup)
 			h.metadata(map[string]int32{"t": 1, "u": 1})
 			h.reply(j, joinErr(spec.NotCoordinator, ""))
 			h.at(100)
-			h.reply(h.expect("JoinGroup"), joinOK(2, "leader", "leader", name, member("leader", []string{"t", "u"}, h.c.View().Owned...)))
+			h.reply(h.expect(spec.KeyJoinGroup), joinOK(2, "leader", "leader", name, member("leader", []string{"t", "u"}, h.c.View().Owned...)))
 			h.syncWith(all...)
 			if protocol == spec.Eager {
 				h.fetchAt(nil)
@@ -237,7 +237,7 @@ func TestKafka_testRebalanceWithMetadataChange(t *testing.T) {
 				h.wantEvents()
 			}
 			h.wantOwned(all...)
-			h.none("JoinGroup")
+			h.none(spec.KeyJoinGroup)
 		})
 	}
 }
@@ -251,7 +251,7 @@ func TestKafka_testOutdatedCoordinatorAssignment(t *testing.T) {
 	h.syncWith(tp("u", 0))
 	h.wantEvents()
 	h.wantOwned()
-	h.expect("JoinGroup")
+	h.expect(spec.KeyJoinGroup)
 }
 
 // ConsumerCoordinator.onJoinComplete under COOPERATIVE (the revoke counts of
@@ -267,23 +267,23 @@ func TestKafka_onJoinComplete_cooperativeRevokeThenRejoin(t *testing.T) {
 	h.stable(1, "m", tp("t", 0), tp("t", 1))
 	h.consume(10)
 	h.at(3000)
-	h.reply(h.expect("Heartbeat"), hb(spec.RebalanceInProgress))
+	h.reply(h.expect(spec.KeyHeartbeat), hb(spec.RebalanceInProgress))
 	h.wantEvents()
-	j := h.expect("JoinGroup")
+	j := h.expect(spec.KeyJoinGroup)
 	sub := body[*spec.JoinGroupRequest](h, j).Protocols[0].Metadata
 	if !slices.Equal(sub.OwnedPartitions, []spec.TopicPartition{tp("t", 0), tp("t", 1)}) || sub.GenerationID != 1 || sub.RackID != "rack-a" {
 		t.Fatalf("cooperative subscription %+v", sub)
 	}
 	h.reply(j, joinOK(2, "m", "leader", "coop"))
 	h.syncWith(tp("t", 0))
-	c := h.expect("OffsetCommit")
+	c := h.expect(spec.KeyOffsetCommit)
 	wantCommit(h, c, 2, "m", 10)
-	h.none("JoinGroup")
+	h.none(spec.KeyJoinGroup)
 	h.wantOwned(tp("t", 0), tp("t", 1))
 	h.reply(c, commitResp(c, spec.None))
 	h.wantEvents("revoked t[1]")
 	h.wantOwned(tp("t", 0))
-	sub = body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).Protocols[0].Metadata
+	sub = body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).Protocols[0].Metadata
 	if !slices.Equal(sub.OwnedPartitions, []spec.TopicPartition{tp("t", 0)}) || sub.GenerationID != 2 {
 		t.Fatalf("follow-up subscription %+v", sub)
 	}
@@ -295,7 +295,7 @@ func TestKafka_testSubscriptionRackId(t *testing.T) {
 	cfg := baseConfig()
 	cfg.Rack = "rack-a"
 	h := start(t, cfg)
-	sub := body[*spec.JoinGroupRequest](h, h.expect("JoinGroup")).Protocols[0].Metadata
+	sub := body[*spec.JoinGroupRequest](h, h.expect(spec.KeyJoinGroup)).Protocols[0].Metadata
 	if sub.RackID != "rack-a" || len(sub.OwnedPartitions) != 0 || sub.GenerationID != -1 {
 		t.Fatalf("subscription %+v", sub)
 	}

@@ -1,7 +1,6 @@
 package consumer
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -88,8 +87,8 @@ func (c *Consumer) commitFailedRetriably(req request) {
 // A fetch still in flight from an older generation is abandoned
 // (fetchCommittedOffsets: PendingCommittedOffsetRequest.sameRequest).
 func (c *Consumer) maybeFetchPositions() {
-	c.inflight = slices.DeleteFunc(c.inflight, func(r request) bool { return r.kind == "OffsetFetch" && !c.sameGeneration(r) })
-	if c.coordinatorUnknown || c.inFlight("OffsetFetch") {
+	c.inflight = slices.DeleteFunc(c.inflight, func(r request) bool { return r.key == spec.KeyOffsetFetch && !c.sameGeneration(r) })
+	if c.coordinatorUnknown || c.inFlight(spec.KeyOffsetFetch) {
 		return
 	}
 	var missing []spec.TopicPartition
@@ -121,64 +120,47 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 			continue
 		}
 		pos := max(p.Offset, 0)
-		if mutant.On(mutant.SkipAhead) {
+		if c.cfg.Bugs.Has(mutant.SkipAhead) {
 			pos++
 		}
 		c.positions[p.TopicPartition] = pos
 		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: p.TopicPartition, Offset: 0})
 	}
-	if mutant.On(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
+	if c.cfg.Bugs.Has(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
 		c.sendCommit(zero, commitByApp)
 	}
 }
 
-// Consume processes n records of each owned partition whose position is
+// consume processes n records of each owned partition whose position is
 // known (or of tp alone, if given), reporting each batch.
-func (c *Consumer) Consume(now int64, n int64, tp *spec.TopicPartition) (Output, error) {
-	return c.step(now, func() error {
-		if c.stalled {
-			return fmt.Errorf("consumer %s is stalled and cannot process records", c.cfg.Name)
+func (c *Consumer) consume(n int64, tp *spec.TopicPartition) {
+	for _, o := range c.owned {
+		pos, ok := c.positions[o]
+		if !ok || (tp != nil && *tp != o) {
+			continue
 		}
-		if n <= 0 {
-			return fmt.Errorf("consumer %s: record count %d must be positive", c.cfg.Name, n)
-		}
-		for _, o := range c.owned {
-			pos, ok := c.positions[o]
-			if !ok || (tp != nil && *tp != o) {
-				continue
-			}
-			c.positions[o] = pos + n
-			c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: []spec.TopicPartition{o}, Offset: pos, End: pos + n})
-		}
-		return nil
-	})
+		c.positions[o] = pos + n
+		c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: []spec.TopicPartition{o}, Offset: pos, End: pos + n})
+	}
 }
 
-// Commit is commitSync of the current positions (metadataBytes of metadata
-// attached to each). Outside a stable generation the client refuses without
-// sending anything, as Kafka's does; the refusal is returned as the reason.
-func (c *Consumer) Commit(now int64, metadataBytes int) (Output, string, error) {
-	var refused string
-	out, err := c.step(now, func() error {
-		if c.stalled {
-			return fmt.Errorf("consumer %s is stalled and cannot commit", c.cfg.Name)
-		}
-		switch c.state {
-		case spec.ClientPreparingRebalance, spec.ClientCompletingRebalance:
-			refused = "RebalanceInProgressException"
-			return nil
-		case spec.ClientUnjoined:
-			refused = "CommitFailedException"
-			return nil
-		}
-		offsets := c.knownPositions(c.owned)
-		for i := range offsets {
-			offsets[i].Metadata = strings.Repeat("m", metadataBytes)
-		}
-		if len(offsets) > 0 {
-			c.sendCommit(offsets, commitByApp)
-		}
-		return nil
-	})
-	return out, refused, err
+// commitSync is commitSync of the current positions (metadataBytes of
+// metadata attached to each). Outside a stable generation the client refuses
+// without sending anything, as Kafka's does; the refusal is Output.Refused.
+func (c *Consumer) commitSync(metadataBytes int) {
+	switch c.state {
+	case spec.ClientPreparingRebalance, spec.ClientCompletingRebalance:
+		c.out.Refused = "RebalanceInProgressException"
+		return
+	case spec.ClientUnjoined:
+		c.out.Refused = "CommitFailedException"
+		return
+	}
+	offsets := c.knownPositions(c.owned)
+	for i := range offsets {
+		offsets[i].Metadata = strings.Repeat("m", metadataBytes)
+	}
+	if len(offsets) > 0 {
+		c.sendCommit(offsets, commitByApp)
+	}
 }

@@ -3,13 +3,18 @@
 // LeaveGroup, OffsetCommit and OffsetFetch, with Kafka's states, timers and
 // error codes (the Java GroupMetadataManager of Kafka 4.0 for classic groups).
 //
-// Nothing inside reads a clock, a random source or the network. The caller
-// passes each request with the current logical time (milliseconds) to Handle,
-// fires timers with Tick at NextDeadline, and gets back a Ready: the responses
-// to deliver (a parked JoinGroup is answered in a later Ready), the records to
-// persist, and the group state changes made. Group metadata and committed
-// offsets change only through records, so Load on the record log rebuilds them
-// as a new coordinator would after a failover.
+// Nothing inside reads a clock, a random source or the network. Every input
+// is a spec.Message given to Step with the current logical time
+// (milliseconds): a request from a client, or a local input — spec.Tick
+// fires the timers due (call it at NextDeadline), spec.FireTimer only the
+// earliest of them, spec.Unload is a failover. Each Step returns a Ready: the
+// responses to deliver (a parked JoinGroup is answered in a later Ready), the
+// records to persist, and the group state changes made. Group metadata and
+// committed offsets change only through records, so Load on the record log
+// rebuilds them as a new coordinator would after a failover.
+//
+// AppendState encodes the state canonically and Clone copies it, for
+// explorers that compare and branch states.
 package coordinator
 
 import (
@@ -17,6 +22,8 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -37,6 +44,9 @@ type Config struct {
 	// OffsetMetadataMaxBytes is offset.metadata.max.bytes, which Kafka
 	// compares with the metadata's length in UTF-16 code units.
 	OffsetMetadataMaxBytes int
+	// Bugs are planted defects, for showing that checkers catch them; none
+	// in the zero value.
+	Bugs mutant.Set
 }
 
 // DefaultConfig returns Kafka's defaults.
@@ -66,15 +76,8 @@ func (c Config) validate() error {
 	return nil
 }
 
-// Transition is one state change of a group, in the order made.
-type Transition struct {
-	Group          string
-	From, To       spec.GroupState
-	FromGeneration int32
-	ToGeneration   int32
-}
-
-// Ready is what one input produced.
+// Ready is what one input produced. Its slices belong to the coordinator
+// and are reused by the next Step: copy what you keep.
 type Ready struct {
 	// Responses to deliver, in order; each answers a request of an earlier or
 	// the current input, matched by (To, Correlation).
@@ -82,7 +85,7 @@ type Ready struct {
 	// Records to persist, in order.
 	Records []Record
 	// Transitions made, in order.
-	Transitions []Transition
+	Transitions []spec.Transition
 }
 
 // Coordinator is the group coordinator for any number of classic groups.
@@ -108,29 +111,46 @@ func New(cfg Config) (*Coordinator, error) {
 // ErrTimeWentBack is returned when an input's time is before an earlier one's.
 var ErrTimeWentBack = errors.New("coordinator: time went backwards")
 
-func (c *Coordinator) advance(now int64) error {
+// Step takes one input at time now: a request (m.Body a spec.Request, m.From
+// where the answer goes, m.Correlation echoed in it) or a local input
+// (*spec.Tick, *spec.FireTimer, *spec.Unload). A request does not fire the
+// timers due at or before now; Tick first. An input of another kind, or a
+// time before the last one's, is an error and changes nothing.
+func (c *Coordinator) Step(now int64, m spec.Message) (rd Ready, err error) {
+	defer assert.Recover(&err)
 	if now < c.now {
-		return fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
+		return Ready{}, fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
 	}
-	c.now = now
-	return nil
+	switch body := m.Body.(type) {
+	case spec.Request:
+		if !served(body) {
+			return Ready{}, fmt.Errorf("coordinator: unsupported request %T", body)
+		}
+		c.now = now
+		c.handle(parked{to: m.From, corr: m.Correlation}, body)
+	case *spec.Tick:
+		c.tick(now, false)
+	case *spec.FireTimer:
+		c.tick(now, true)
+	case *spec.Unload:
+		c.now = now
+		c.unload()
+	default:
+		return Ready{}, fmt.Errorf("coordinator: input %T is not a request, Tick, FireTimer or Unload", m.Body)
+	}
+	return c.flush(), nil
 }
 
-// Handle processes one request message (m.Body is a spec.Request; m.From is
-// where the answer goes) at time now. Timers due at or before now are not
-// fired; call Tick first.
-func (c *Coordinator) Handle(now int64, m spec.Message) (Ready, error) {
-	req, ok := m.Body.(spec.Request)
-	if !ok {
-		return Ready{}, fmt.Errorf("coordinator: message %d from %s is a %T, not a request", m.Correlation, m.From, m.Body)
-	}
-	if err := c.advance(now); err != nil {
-		return Ready{}, err
-	}
-	p := parked{to: m.From, corr: m.Correlation}
+// Tick fires, in deadline order, every timer due at or before now: Step with
+// a spec.Tick.
+func (c *Coordinator) Tick(now int64) (Ready, error) { return c.Step(now, tickInput) }
+
+var tickInput = spec.Message{Body: &spec.Tick{}}
+
+func (c *Coordinator) handle(p parked, req spec.Request) {
 	if !c.active {
 		c.respond(p, notCoordinator(req))
-		return c.flush(), nil
+		return
 	}
 	switch r := req.(type) {
 	case *spec.JoinGroupRequest:
@@ -138,7 +158,7 @@ func (c *Coordinator) Handle(now int64, m spec.Message) (Ready, error) {
 	case *spec.SyncGroupRequest:
 		c.syncGroup(p, r)
 	case *spec.HeartbeatRequest:
-		c.respond(p, &spec.HeartbeatResponse{ErrorCode: c.heartbeat(r)})
+		c.respond(p, heartbeatAnswer(c.heartbeat(r)))
 	case *spec.LeaveGroupRequest:
 		c.respond(p, c.leave(r))
 	case *spec.OffsetCommitRequest:
@@ -146,29 +166,28 @@ func (c *Coordinator) Handle(now int64, m spec.Message) (Ready, error) {
 	case *spec.OffsetFetchRequest:
 		c.respond(p, c.fetch(r))
 	default:
-		return Ready{}, fmt.Errorf("coordinator: unsupported request %T", req)
+		c.respond(p, unsupported(req))
 	}
-	return c.flush(), nil
 }
 
 // NextDeadline returns the earliest time a timer is due, if any is armed.
 func (c *Coordinator) NextDeadline() (int64, bool) { return c.timers.next() }
 
-// Tick fires, in deadline order, every timer due at or before now.
-func (c *Coordinator) Tick(now int64) (Ready, error) {
-	if err := c.advance(now); err != nil {
-		return Ready{}, err
-	}
+// tick fires, in deadline order, every timer due at or before now (only the
+// first of them if one is set). Each timer acts at its own deadline.
+func (c *Coordinator) tick(now int64, one bool) {
 	for {
 		t, at := c.timers.popDue(now)
 		if t == nil {
 			break
 		}
-		c.now = at // a timer acts at its own deadline
+		c.now = at
 		c.fire(t)
+		if one {
+			break
+		}
 	}
 	c.now = now
-	return c.flush(), nil
 }
 
 func (c *Coordinator) fire(t *timer) {
@@ -209,13 +228,10 @@ func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
 	return out
 }
 
-// Unload is a coordinator losing its partition of __consumer_offsets (a
+// unload is a coordinator losing its partition of __consumer_offsets (a
 // failover): every group goes Dead, parked requests get NOT_COORDINATOR, and
 // from now on every request does. Load the records on a new coordinator.
-func (c *Coordinator) Unload(now int64) (Ready, error) {
-	if err := c.advance(now); err != nil {
-		return Ready{}, err
-	}
+func (c *Coordinator) unload() {
 	for _, id := range spec.SortedKeys(c.groups) {
 		g := c.groups[id]
 		for _, m := range g.byAdmission() {
@@ -225,7 +241,8 @@ func (c *Coordinator) Unload(now int64) (Ready, error) {
 			if m.sync != nil {
 				c.respond(*m.sync, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator})
 			}
-			m.join, m.sync = nil, nil
+			g.setJoin(m, nil)
+			m.sync = nil
 			c.timers.disarm(&m.session)
 		}
 		for _, p := range g.pending {
@@ -236,7 +253,6 @@ func (c *Coordinator) Unload(now int64) (Ready, error) {
 		c.transition(g, spec.Dead)
 	}
 	c.active = false
-	return c.flush(), nil
 }
 
 func notCoordinator(req spec.Request) spec.Response {
@@ -254,7 +270,40 @@ func notCoordinator(req spec.Request) spec.Response {
 	case *spec.OffsetFetchRequest:
 		return &spec.OffsetFetchResponse{ErrorCode: spec.NotCoordinator}
 	}
-	panic(fmt.Sprintf("coordinator: no NOT_COORDINATOR response for %T", req))
+	return unsupported(req)
+}
+
+// served reports whether the coordinator handles requests of req's type.
+func served(req spec.Request) bool {
+	switch req.(type) {
+	case *spec.JoinGroupRequest, *spec.SyncGroupRequest, *spec.HeartbeatRequest, *spec.LeaveGroupRequest,
+		*spec.OffsetCommitRequest, *spec.OffsetFetchRequest:
+		return true
+	}
+	return false
+}
+
+// heartbeatAnswers are shared answers, one per error code below 128, so that
+// a heartbeat allocates nothing. Like every response, they are never modified.
+var heartbeatAnswers = func() (a [128]spec.HeartbeatResponse) {
+	for i := range a {
+		a[i].ErrorCode = spec.ErrorCode(i)
+	}
+	return a
+}()
+
+func heartbeatAnswer(code spec.ErrorCode) *spec.HeartbeatResponse {
+	if code >= 0 && int(code) < len(heartbeatAnswers) {
+		return &heartbeatAnswers[code]
+	}
+	return &spec.HeartbeatResponse{ErrorCode: code}
+}
+
+// unsupported answers a request of an API the coordinator does not serve.
+// Every spec.Request type is served, so reaching it is a bug.
+func unsupported(req spec.Request) spec.Response {
+	assert.Fail("coordinator: no handler for %T (%s)", req, req.Key())
+	return nil
 }
 
 func (c *Coordinator) respond(p parked, body spec.Response) {
@@ -265,9 +314,11 @@ func (c *Coordinator) record(r Record) {
 	c.out.Records = append(c.out.Records, r)
 }
 
+// flush hands out what the input produced; the buffers are reused by the
+// next input, so that a heartbeat allocates nothing.
 func (c *Coordinator) flush() Ready {
 	out := c.out
-	c.out = Ready{}
+	c.out = Ready{Responses: out.Responses[:0], Records: out.Records[:0], Transitions: out.Transitions[:0]}
 	return out
 }
 
@@ -275,9 +326,9 @@ func (c *Coordinator) flush() Ready {
 // state: anything else is a bug in this package.
 func (c *Coordinator) transition(g *group, to spec.GroupState) {
 	if !spec.CanTransition(g.state, to) {
-		panic(fmt.Sprintf("coordinator: group %s cannot move from %s to %s", g.id, g.state, to))
+		assert.Fail("coordinator: group %s cannot move from %s to %s", g.id, g.state, to)
 	}
-	c.out.Transitions = append(c.out.Transitions, Transition{Group: g.id, From: g.state, To: to,
+	c.out.Transitions = append(c.out.Transitions, spec.Transition{Group: g.id, From: g.state, To: to,
 		FromGeneration: g.transitionGen, ToGeneration: g.generation})
 	g.prevState, g.state, g.transitionGen = g.state, to, g.generation
 }

@@ -67,6 +67,13 @@ type group struct {
 	members       map[string]*member
 	pending       map[string]*pendingMember
 	static        map[string]string // instance id -> member id
+	// numAwaitingJoin counts the members with a parked JoinGroup, and
+	// supporters counts, per protocol name, the members that list it:
+	// Kafka's ClassicGroup keeps both so that a join costs O(1) in the size
+	// of the group. Change them only through setJoin, addMember, setProtocols
+	// and dropMember.
+	numAwaitingJoin int
+	supporters      map[string]int
 	// pendingSync holds the members that have not synced since the join
 	// completed — and, as in Kafka, the old id of a static member replaced
 	// before it synced.
@@ -87,7 +94,8 @@ type offset struct {
 
 func newGroup(id string) *group {
 	g := &group{id: id, state: spec.Empty, members: map[string]*member{}, pending: map[string]*pendingMember{},
-		static: map[string]string{}, pendingSync: map[string]bool{}, offsets: map[spec.TopicPartition]offset{}}
+		static: map[string]string{}, pendingSync: map[string]bool{}, offsets: map[spec.TopicPartition]offset{},
+		supporters: map[string]int{}}
 	g.joinTimer = newTimer(timerJoin, g, nil)
 	g.syncTimer = newTimer(timerSync, g, nil)
 	return g
@@ -103,20 +111,55 @@ func (g *group) byAdmission() []*member {
 	return ms
 }
 
-func (g *group) numAwaitingJoin() int {
-	n := 0
-	for _, m := range g.members {
-		if m.join != nil {
-			n++
+// setJoin parks (p non-nil) or clears m's JoinGroup.
+func (g *group) setJoin(m *member, p *parked) {
+	switch {
+	case m.join == nil && p != nil:
+		g.numAwaitingJoin++
+	case m.join != nil && p == nil:
+		g.numAwaitingJoin--
+	}
+	m.join = p
+}
+
+// putMember adds m to the members and counts its protocols and parked join.
+func (g *group) putMember(m *member) {
+	g.members[m.id] = m
+	g.count(m.protocols, 1)
+	if m.join != nil {
+		g.numAwaitingJoin++
+	}
+}
+
+// dropMember takes m out of the members and out of the counts.
+func (g *group) dropMember(m *member) {
+	g.setJoin(m, nil)
+	g.count(m.protocols, -1)
+	delete(g.members, m.id)
+}
+
+// setProtocols replaces m's protocol list.
+func (g *group) setProtocols(m *member, ps []spec.Protocol) {
+	g.count(m.protocols, -1)
+	m.protocols = ps
+	g.count(ps, 1)
+}
+
+// count adds d to the supporters of each distinct name in ps.
+func (g *group) count(ps []spec.Protocol, d int) {
+	for i, p := range ps {
+		if !slices.ContainsFunc(ps[:i], func(q spec.Protocol) bool { return q.Name == p.Name }) {
+			if g.supporters[p.Name] += d; g.supporters[p.Name] == 0 {
+				delete(g.supporters, p.Name)
+			}
 		}
 	}
-	return n
 }
 
 // hasAllMembersJoined: every member is parked in JoinGroup and no pending
 // member is still to come back (ClassicGroup.hasAllMembersJoined).
 func (g *group) hasAllMembersJoined() bool {
-	return g.numAwaitingJoin() == len(g.members) && len(g.pending) == 0
+	return g.numAwaitingJoin == len(g.members) && len(g.pending) == 0
 }
 
 // rebalanceTimeoutMs is the largest rebalance timeout among the members.
@@ -147,12 +190,7 @@ func (g *group) supportsProtocols(protocolType string, protocols []spec.Protocol
 }
 
 func (g *group) supportedByAll(name string) bool {
-	for _, m := range g.members {
-		if !slices.ContainsFunc(m.protocols, func(p spec.Protocol) bool { return p.Name == name }) {
-			return false
-		}
-	}
-	return true
+	return g.supporters[name] == len(g.members)
 }
 
 // selectProtocol is ClassicGroup.selectProtocol: among the protocols every

@@ -72,7 +72,9 @@ func (h *harness) absorb(rd Ready) {
 			h.t.Fatalf("transition %v not allowed by Kafka", tr)
 		}
 	}
-	h.last = rd
+	// A Ready's slices are reused by the coordinator's next step: keep copies.
+	h.last = Ready{Responses: slices.Clone(rd.Responses), Records: slices.Clone(rd.Records),
+		Transitions: slices.Clone(rd.Transitions)}
 	h.records = append(h.records, rd.Records...)
 }
 
@@ -86,7 +88,7 @@ func (h *harness) send(req spec.Request) *call {
 	h.t.Helper()
 	h.corr++
 	k := callKey{"client", h.corr}
-	rd, err := h.c.Handle(h.now, spec.Message{From: k.to, To: spec.CoordinatorNode, Correlation: k.corr, Body: req})
+	rd, err := h.c.Step(h.now, spec.Message{From: k.to, To: spec.CoordinatorNode, Correlation: k.corr, Body: req})
 	if err != nil {
 		h.t.Fatal(err)
 	}

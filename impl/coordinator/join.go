@@ -76,7 +76,7 @@ func (c *Coordinator) acceptJoiningMember(g *group, memberID string) bool {
 	case spec.Empty, spec.Dead:
 		return true
 	case spec.PreparingRebalance:
-		return (known && m.join != nil) || g.numAwaitingJoin() < max
+		return (known && m.join != nil) || g.numAwaitingJoin < max
 	}
 	return known || len(g.members) < max
 }
@@ -181,7 +181,7 @@ func (c *Coordinator) addMember(p parked, g *group, r *spec.JoinGroupRequest, id
 	if len(g.members) == 0 {
 		g.protocolType = m.protocolType
 	}
-	g.members[id] = m
+	g.putMember(m)
 	if m.instanceID != "" {
 		g.static[m.instanceID] = id
 	}
@@ -196,9 +196,9 @@ func (c *Coordinator) addMember(p parked, g *group, r *spec.JoinGroupRequest, id
 
 // updateMember is GroupMetadataManager.updateMemberThenRebalanceOrCompleteJoin.
 func (c *Coordinator) updateMember(p parked, g *group, m *member, r *spec.JoinGroupRequest) {
-	m.protocols = cloneProtocols(r.Protocols)
+	g.setProtocols(m, cloneProtocols(r.Protocols))
 	m.rebalanceTimeoutMs, m.sessionTimeoutMs = r.RebalanceTimeoutMs, r.SessionTimeoutMs
-	m.join = &p
+	g.setJoin(m, &p)
 	c.maybePrepareRebalanceOrCompleteJoin(g)
 }
 
@@ -299,7 +299,7 @@ func (c *Coordinator) completeJoin(g *group) {
 	for _, m := range g.byAdmission() {
 		if m.join != nil {
 			c.respond(*m.join, c.joinResponse(g, m))
-			m.join = nil
+			g.setJoin(m, nil)
 		}
 		c.timers.arm(&m.session, c.now+int64(m.sessionTimeoutMs))
 		m.isNew = false
@@ -328,7 +328,7 @@ func (c *Coordinator) electJoinedLeader(g *group) bool {
 
 // initNextGeneration is ClassicGroup.initNextGeneration.
 func (c *Coordinator) initNextGeneration(g *group) {
-	if !mutant.On(mutant.SkipGenerationBump) {
+	if !c.cfg.Bugs.Has(mutant.SkipGenerationBump) {
 		g.generation++
 	}
 	clear(g.pendingSync)
@@ -347,10 +347,9 @@ func (c *Coordinator) initNextGeneration(g *group) {
 func (c *Coordinator) removeMember(g *group, m *member) {
 	if m.join != nil {
 		c.respond(*m.join, &spec.JoinGroupResponse{ErrorCode: spec.UnknownMemberID, GenerationID: -1})
-		m.join = nil
 	}
 	c.timers.disarm(&m.session)
-	delete(g.members, m.id)
+	g.dropMember(m)
 	delete(g.pendingSync, m.id)
 	if m.instanceID != "" && g.static[m.instanceID] == m.id {
 		delete(g.static, m.instanceID)

@@ -271,7 +271,7 @@ func TestKafka_testStaticMembersJoinGroupWithMaxSize(t *testing.T) {
 	for i := range 11 {
 		first = append(first, h.sendJoin(joinReq("group-id").instance(instanceID(i))))
 	}
-	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin() != 10 {
+	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin != 10 {
 		t.Fatal("want 10 members waiting")
 	}
 	h.wantState("group-id", spec.PreparingRebalance, 0)
@@ -283,7 +283,7 @@ func TestKafka_testStaticMembersJoinGroupWithMaxSize(t *testing.T) {
 		second = append(second, h.sendJoin(joinReq("group-id").member(ids[i]).instance(instanceID(i))))
 	}
 	h.verifyJoinResponses(second, 10, spec.GroupMaxSizeReached)
-	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin() != 0 {
+	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin != 0 {
 		t.Fatal("want 10 members, none waiting")
 	}
 	h.wantState("group-id", spec.CompletingRebalance, 1)
@@ -303,7 +303,7 @@ func TestKafka_testDynamicMembersCanRejoinGroupWithMaxSizeWhileRebalancing(t *te
 	for _, id := range ids {
 		h.sendJoin(joinReq("group-id").member(id))
 	}
-	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin() != 10 {
+	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin != 10 {
 		t.Fatal("want 10 members waiting")
 	}
 	h.wantState("group-id", spec.PreparingRebalance, 0)
@@ -315,7 +315,7 @@ func TestKafka_testDynamicMembersCanRejoinGroupWithMaxSizeWhileRebalancing(t *te
 	h.sleep(50)
 	h.verifyJoinResponses(third, 10, spec.GroupMaxSizeReached)
 	h.wantState("group-id", spec.CompletingRebalance, 1)
-	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin() != 0 {
+	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin != 0 {
 		t.Fatal("want 10 members, none waiting")
 	}
 }
@@ -344,7 +344,7 @@ func TestKafka_testLastJoiningMembersAreKickedOutWhenRejoiningGroupWithMaxSize(t
 	for _, id := range ids {
 		calls = append(calls, h.sendJoin(joinReq("group-id").member(id).rebalance(10000)))
 	}
-	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin() != 10 {
+	if h.numMembers("group-id") != 10 || h.group("group-id").numAwaitingJoin != 10 {
 		t.Fatal("want 10 members waiting")
 	}
 	h.sleep(10000)

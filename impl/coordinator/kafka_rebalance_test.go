@@ -458,7 +458,7 @@ func TestKafka_testInitNextGenerationEmptyGroup(t *testing.T) {
 	h.sleep(3000)
 	h.wantRecordOfGroup("group-id")
 	h.wantState("group-id", spec.Empty, 1)
-	diff(t, []Transition{{Group: "group-id", From: spec.PreparingRebalance, To: spec.Empty, FromGeneration: 0, ToGeneration: 1}}, h.last.Transitions)
+	diff(t, []spec.Transition{{Group: "group-id", From: spec.PreparingRebalance, To: spec.Empty, FromGeneration: 0, ToGeneration: 1}}, h.last.Transitions)
 }
 
 // CGT's transition tests (testStableToPreparingRebalanceTransition and the

@@ -129,7 +129,7 @@ func TestKafka_testClassicGroupOnUnloadedEmptyAndPreparingRebalance(t *testing.T
 	j2 := h.joinDynamic(joinReq("preparing-group"))
 	id1, id2 := h.parkedID("preparing-group", j1), h.parkedID("preparing-group", j2)
 	h.wantState("preparing-group", spec.PreparingRebalance, 0)
-	rd, err := h.c.Unload(h.now)
+	rd, err := h.c.Step(h.now, spec.Message{Body: &spec.Unload{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func TestKafka_testClassicGroupOnUnloadedCompletingRebalance(t *testing.T) {
 	fs.wantPending()
 	ps.wantPending()
 	h.wantState("group-id", spec.CompletingRebalance, gen)
-	rd, err := h.c.Unload(h.now)
+	rd, err := h.c.Step(h.now, spec.Message{Body: &spec.Unload{}})
 	if err != nil {
 		t.Fatal(err)
 	}

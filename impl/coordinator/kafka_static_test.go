@@ -50,19 +50,19 @@ func TestKafka_testJoinGroupReplaceStaticMember(t *testing.T) {
 	old := h.sendJoin(b)
 	old.wantPending()
 	g := h.group("group-id")
-	if g.numAwaitingJoin() != 1 || h.numMembers("group-id") != 1 {
+	if g.numAwaitingJoin != 1 || h.numMembers("group-id") != 1 {
 		t.Fatal("want one member waiting")
 	}
 	nw := h.sendJoin(b)
 	h.wantNoRecords()
 	nw.wantPending()
 	old.wantJoinError(spec.FencedInstanceID)
-	if g.numAwaitingJoin() != 1 || h.numMembers("group-id") != 1 {
+	if g.numAwaitingJoin != 1 || h.numMembers("group-id") != 1 {
 		t.Fatal("want one member waiting")
 	}
 	h.sleep(3000)
 	nw.joinOK()
-	if g.numAwaitingJoin() != 0 || h.numMembers("group-id") != 1 {
+	if g.numAwaitingJoin != 0 || h.numMembers("group-id") != 1 {
 		t.Fatal("want one member, none waiting")
 	}
 }

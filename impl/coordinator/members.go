@@ -40,7 +40,7 @@ func (c *Coordinator) heartbeat(r *spec.HeartbeatRequest) spec.ErrorCode {
 // A member parked in JoinGroup or SyncGroup is alive (unless new); its session
 // restarts when the join completes or its assignment arrives.
 func (c *Coordinator) expireSession(g *group, m *member) {
-	if mutant.On(mutant.NoExpiry) || g.state == spec.Dead || g.members[m.id] != m || m.hasSatisfiedHeartbeat() {
+	if c.cfg.Bugs.Has(mutant.NoExpiry) || g.state == spec.Dead || g.members[m.id] != m || m.hasSatisfiedHeartbeat() {
 		return
 	}
 	c.removeMember(g, m)

@@ -22,7 +22,7 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 	if code := c.validateCommit(g, r); code != spec.None {
 		return commitError(r, code)
 	}
-	resp := &spec.OffsetCommitResponse{}
+	resp := newCommitResponse(len(r.Offsets))
 	for _, o := range r.Offsets {
 		code := spec.None
 		if metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes) {
@@ -47,7 +47,7 @@ func (c *Coordinator) validateCommit(g *group, r *spec.OffsetCommitRequest) spec
 	switch {
 	case g.state == spec.Dead:
 		return spec.CoordinatorNotAvailable
-	case mutant.On(mutant.AcceptStaleCommit):
+	case c.cfg.Bugs.Has(mutant.AcceptStaleCommit):
 		return spec.None
 	case r.GenerationID < 0 && g.state == spec.Empty:
 		return spec.None
@@ -67,8 +67,25 @@ func (c *Coordinator) validateCommit(g *group, r *spec.OffsetCommitRequest) spec
 	return spec.None
 }
 
+// newCommitResponse makes an empty answer with room for n partitions, in one
+// allocation when n is 1 (the common commit of one partition).
+func newCommitResponse(n int) *spec.OffsetCommitResponse {
+	switch n {
+	case 0:
+		return &spec.OffsetCommitResponse{}
+	case 1:
+		a := &struct {
+			resp spec.OffsetCommitResponse
+			one  [1]spec.OffsetCommitPartitionResponse
+		}{}
+		a.resp.Partitions = a.one[:0]
+		return &a.resp
+	}
+	return &spec.OffsetCommitResponse{Partitions: make([]spec.OffsetCommitPartitionResponse, 0, n)}
+}
+
 func commitError(r *spec.OffsetCommitRequest, code spec.ErrorCode) *spec.OffsetCommitResponse {
-	resp := &spec.OffsetCommitResponse{}
+	resp := newCommitResponse(len(r.Offsets))
 	for _, o := range r.Offsets {
 		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
 	}

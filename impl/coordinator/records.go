@@ -116,7 +116,7 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	g.generation, g.transitionGen = rec.Generation, rec.Generation
 	g.protocolType, g.protocolName, g.leader = rec.ProtocolType, rec.Protocol, rec.Leader
 	for _, rm := range rec.Members {
-		c.nextID = max(c.nextID, idSequence(rm.MemberID))
+		c.nextID = max(c.nextID, IDSequence(rm.MemberID))
 		c.nextSeq++
 		rebalanceTimeoutMs := rm.RebalanceTimeoutMs
 		if rebalanceTimeoutMs == -1 { // an old record without one: the session timeout stands in
@@ -128,7 +128,7 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 			assignment: rm.Assignment, seq: c.nextSeq}
 		m.assignment.Partitions = m.assignment.Partitions.Clone()
 		m.session = newTimer(timerSession, g, m)
-		g.members[m.id] = m
+		g.putMember(m)
 		if m.instanceID != "" {
 			g.static[m.instanceID] = m.id
 		}
@@ -139,9 +139,10 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	c.groups[rec.GroupID] = g
 }
 
-// idSequence reads the sequence number newMemberID put at the end of an id,
-// so a loaded coordinator never hands out an id that is already taken.
-func idSequence(id string) uint64 {
+// IDSequence reads the sequence number the coordinator put at the end of a
+// member id it made, so that a loaded coordinator never hands out an id that
+// is already taken; 0 for an id of another form.
+func IDSequence(id string) uint64 {
 	i := strings.LastIndexByte(id, '-')
 	n, err := strconv.ParseUint(id[i+1:], 10, 64)
 	if err != nil {

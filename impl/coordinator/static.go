@@ -11,12 +11,12 @@ import (
 func (c *Coordinator) replaceStaticMember(p parked, g *group, r *spec.JoinGroupRequest, old *member) {
 	nm := c.swapStaticMember(g, old, c.newMemberID(r.GroupInstanceID))
 	c.timers.arm(&nm.session, c.now+int64(nm.sessionTimeoutMs))
-	nm.protocols = cloneProtocols(r.Protocols)
+	g.setProtocols(nm, cloneProtocols(r.Protocols))
 	nm.rebalanceTimeoutMs, nm.sessionTimeoutMs = r.RebalanceTimeoutMs, r.SessionTimeoutMs
 	switch g.state {
 	case spec.Stable:
 		if g.selectProtocol() != g.protocolName {
-			nm.join = &p
+			g.setJoin(nm, &p)
 			c.prepareRebalance(g)
 			return
 		}
@@ -29,10 +29,10 @@ func (c *Coordinator) replaceStaticMember(p parked, g *group, r *spec.JoinGroupR
 		c.respond(p, resp)
 	case spec.CompletingRebalance:
 		// The leader may already have assigned under the old id: start over.
-		nm.join = &p
+		g.setJoin(nm, &p)
 		c.prepareRebalance(g)
 	default: // PreparingRebalance
-		nm.join = &p
+		g.setJoin(nm, &p)
 		c.maybeCompleteJoinPhase(g)
 	}
 }
@@ -52,8 +52,8 @@ func (c *Coordinator) swapStaticMember(g *group, old *member, newID string) *mem
 		rebalanceTimeoutMs: old.rebalanceTimeoutMs, protocolType: old.protocolType, protocols: old.protocols,
 		assignment: old.assignment, seq: old.seq}
 	nm.session = newTimer(timerSession, g, nm)
-	delete(g.members, old.id)
-	g.members[newID] = nm
+	g.dropMember(old)
+	g.putMember(nm)
 	g.static[nm.instanceID] = newID
 	if g.leader == old.id {
 		g.leader = newID

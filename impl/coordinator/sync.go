@@ -58,7 +58,7 @@ func (c *Coordinator) installPlan(g *group, plan []spec.SyncGroupAssignment) {
 	for _, a := range plan {
 		byID[a.MemberID] = a.Assignment
 	}
-	if mutant.On(mutant.DoubleAssign) {
+	if c.cfg.Bugs.Has(mutant.DoubleAssign) {
 		byID = doubleAssign(g, byID)
 	}
 	for _, m := range g.members {
@@ -70,7 +70,7 @@ func (c *Coordinator) installPlan(g *group, plan []spec.SyncGroupAssignment) {
 		a.Partitions.Normalize()
 		m.assignment = a
 	}
-	if !mutant.On(mutant.ForgetGroupRecord) {
+	if !c.cfg.Bugs.Has(mutant.ForgetGroupRecord) {
 		c.record(groupRecord(g))
 	}
 	c.propagate(g)

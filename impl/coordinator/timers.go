@@ -15,15 +15,25 @@ const (
 // timer is one deadline, embedded in the member or group it belongs to.
 // Disarmed timers have at == disarmed.
 //
-// Rescheduling is lazy so that a heartbeat, which pushes a session deadline
-// later, costs O(1) and no allocation: the heap keeps the entry at its old
-// deadline (queued) and, when it surfaces, re-queues it at the real one (at).
-// Moving a deadline earlier fixes the heap at once.
+// Timers fire in the order (deadline, arming order): of two timers due at
+// the same instant, the one armed (or re-armed) first fires first, as in
+// Kafka's timing wheel, where rescheduling a task cancels it and appends it
+// anew. seq is that arming order.
+//
+// Rescheduling later is lazy so that a heartbeat, which pushes a session
+// deadline later, costs O(1) and no allocation: the heap keeps the entry
+// under its old key (queued, qseq) and, when it surfaces, re-queues it under
+// its real one (at, seq). An entry is therefore either exact (queued == at,
+// qseq == seq) or stale with queued < at, which is what makes the heap's
+// order the firing order: a stale entry surfaces before any exact entry
+// whose key exceeds its old one. Rescheduling to the same or an earlier
+// deadline fixes the heap at once.
 type timer struct {
-	at     int64 // the real deadline
-	queued int64 // the deadline under which it sits in the heap
-	seq    uint64
-	index  int // position in the heap, -1 when not queued
+	at     int64  // the real deadline
+	seq    uint64 // arming order of the real deadline
+	queued int64  // the deadline under which it sits in the heap
+	qseq   uint64 // the arming order under which it sits in the heap
+	index  int    // position in the heap, -1 when not queued
 	kind   timerKind
 	group  *group
 	member *member
@@ -37,23 +47,22 @@ func newTimer(kind timerKind, g *group, m *member) timer {
 	return timer{at: disarmed, index: -1, kind: kind, group: g, member: m}
 }
 
-// timerQueue orders timers by (deadline, arming order): equal deadlines fire
-// in the order they were armed, so firing order is a function of the inputs.
+// timerQueue orders timers by (deadline, arming order), so firing order is a
+// function of the inputs alone.
 type timerQueue struct {
 	h   timerHeap
 	seq uint64
 }
 
 func (q *timerQueue) arm(t *timer, at int64) {
-	t.at = at
+	q.seq++
+	t.at, t.seq = at, q.seq
 	switch {
 	case t.index < 0:
-		q.seq++
-		t.queued, t.seq = at, q.seq
+		t.queued, t.qseq = at, t.seq
 		heap.Push(&q.h, t)
-	case at < t.queued:
-		q.seq++
-		t.queued, t.seq = at, q.seq
+	case at <= t.queued:
+		t.queued, t.qseq = at, t.seq
 		heap.Fix(&q.h, t.index)
 	}
 }
@@ -69,8 +78,7 @@ func (q *timerQueue) next() (int64, bool) {
 		case t.at == disarmed:
 			heap.Pop(&q.h)
 		case t.at > t.queued:
-			q.seq++
-			t.queued, t.seq = t.at, q.seq
+			t.queued, t.qseq = t.at, t.seq
 			heap.Fix(&q.h, 0)
 		default:
 			return t.at, true
@@ -94,12 +102,14 @@ func (q *timerQueue) popDue(now int64) (*timer, int64) {
 
 type timerHeap []*timer
 
+func heapInit(h *timerHeap) { heap.Init(h) }
+
 func (h timerHeap) Len() int { return len(h) }
 func (h timerHeap) Less(i, j int) bool {
 	if h[i].queued != h[j].queued {
 		return h[i].queued < h[j].queued
 	}
-	return h[i].seq < h[j].seq
+	return h[i].qseq < h[j].qseq
 }
 func (h timerHeap) Swap(i, j int) {
 	h[i], h[j] = h[j], h[i]

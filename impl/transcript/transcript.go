@@ -12,8 +12,9 @@
 //	----
 //	output lines (replaced on every run)
 //
-// A command with no "----" section gets one. See the commands in commands.go
-// and `kgroup replay -h`.
+// A command with no "----" section gets one. A command is either one of the
+// queries in commands.go or an action on the cluster (cluster.ParseActions);
+// `kgroup replay -h` lists them all.
 package transcript
 
 import (
@@ -28,7 +29,7 @@ const maxLine = 1 << 20
 
 // Run executes a transcript and returns it with every command's output
 // filled in. It fails only on a malformed file; a command that fails prints
-// "error: ..." as its output.
+// "error: ..." as the last line of its output.
 func Run(r io.Reader) (string, error) {
 	blocks, err := parse(r)
 	if err != nil {
@@ -42,7 +43,11 @@ func Run(r io.Reader) (string, error) {
 			continue
 		}
 		out.WriteString(b.text + "\n----\n")
-		for _, line := range s.Exec(b.text) {
+		lines, err := s.Exec(b.text)
+		if err != nil {
+			lines = append(lines, "error: "+err.Error())
+		}
+		for _, line := range lines {
 			out.WriteString(line + "\n")
 		}
 		out.WriteString("\n")

@@ -1,53 +1,122 @@
-// Package mutant plants known bugs in kgroup's own state machines so that
-// tests can show each invariant checker catches a real broken implementation,
-// not just a hand-made bad state.
+// Package mutant names the known bugs kgroup can plant in its own state
+// machines, so that tests, the explorer and fuzzers can show each checker
+// catching a real broken implementation, not just a hand-made bad state.
 //
-// The state machines consult On at a few marked places; nothing is planted
-// unless a test calls Plant. The switch is process-wide, so tests that plant
-// bugs must not run in parallel with other tests of the same binary.
+// A planted bug is configuration of one instance: coordinator.Config.Bugs,
+// consumer.Config.Bugs and cluster.Config.Bugs hold a Set, and the state
+// machines consult it at a few marked places. Nothing is planted in a zero
+// Set, and instances with different Sets run side by side (t.Parallel, one
+// explorer worker per core).
 package mutant
 
+import (
+	"fmt"
+	"strings"
+)
+
 // Bug is one deliberate defect.
-type Bug string
+type Bug uint8
 
 // The defects kgroup can plant, and the rule each one breaks.
 const (
 	// SkipGenerationBump: completing a join does not bump the generation
 	// (rule 5, monotonic generations).
-	SkipGenerationBump Bug = "skip-generation-bump"
+	SkipGenerationBump Bug = iota + 1
 	// DoubleAssign: the coordinator hands the first partition of the leader's
 	// plan to every member (rule 1, exclusive ownership and valid assignment).
-	DoubleAssign Bug = "double-assign"
+	DoubleAssign
 	// AcceptStaleCommit: OffsetCommit skips the member and generation checks
 	// (rule 2, zombie fencing).
-	AcceptStaleCommit Bug = "accept-stale-commit"
+	AcceptStaleCommit
 	// NoExpiry: member sessions never expire, so a crashed member stays in
 	// the group forever (rule 6, convergence).
-	NoExpiry Bug = "no-expiry"
+	NoExpiry
 	// KeepOnRejoin: an eager consumer keeps its partitions when it rejoins
 	// instead of revoking them (rule 1, exclusive ownership).
-	KeepOnRejoin Bug = "keep-on-rejoin"
+	KeepOnRejoin
 	// SkipAhead: a consumer starts a newly assigned partition one record past
 	// its committed offset (rule 3, no loss).
-	SkipAhead Bug = "skip-ahead"
+	SkipAhead
 	// CommitZero: a consumer commits offset 0 for a partition it was just
 	// assigned (rule 3, offsets never regress).
-	CommitZero Bug = "commit-zero"
+	CommitZero
 	// CooperativeRevokesAll: a cooperative consumer gives up everything it
 	// owns after each assignment, not just what moved (rule 4).
-	CooperativeRevokesAll Bug = "cooperative-revokes-all"
+	CooperativeRevokesAll
 	// ForgetGroupRecord: the coordinator installs the leader's assignment
 	// without persisting it (DESIGN §3, the log rebuilds the state).
-	ForgetGroupRecord Bug = "forget-group-record"
+	ForgetGroupRecord
+	numBugs
 )
 
-var planted Bug
+var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
+	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record"}
 
-// Plant activates b and returns a function that removes it.
-func Plant(b Bug) (undo func()) {
-	planted = b
-	return func() { planted = "" }
+// All lists every bug, in order.
+func All() []Bug {
+	out := make([]Bug, 0, numBugs-1)
+	for b := Bug(1); b < numBugs; b++ {
+		out = append(out, b)
+	}
+	return out
 }
 
-// On reports whether b is planted.
-func On(b Bug) bool { return planted != "" && planted == b }
+// String is the bug's name, e.g. "double-assign".
+func (b Bug) String() string {
+	if b > 0 && b < numBugs {
+		return names[b]
+	}
+	return fmt.Sprintf("Bug(%d)", uint8(b))
+}
+
+// Parse reads a bug's name.
+func Parse(name string) (Bug, error) {
+	for b := Bug(1); b < numBugs; b++ {
+		if names[b] == name {
+			return b, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown planted bug %q (known: %s)", name, strings.Join(names[1:], ", "))
+}
+
+// Set is a set of planted bugs; the zero Set plants none.
+type Set uint32
+
+// Of returns the set of bs.
+func Of(bs ...Bug) Set {
+	var s Set
+	for _, b := range bs {
+		s |= 1 << b
+	}
+	return s
+}
+
+// Has reports whether b is planted.
+func (s Set) Has(b Bug) bool { return s&(1<<b) != 0 }
+
+// String lists the planted bugs' names, comma-separated, in order.
+func (s Set) String() string {
+	var parts []string
+	for _, b := range All() {
+		if s.Has(b) {
+			parts = append(parts, b.String())
+		}
+	}
+	return strings.Join(parts, ",")
+}
+
+// ParseSet reads what String writes.
+func ParseSet(list string) (Set, error) {
+	var s Set
+	if list == "" {
+		return 0, nil
+	}
+	for _, name := range strings.Split(list, ",") {
+		b, err := Parse(name)
+		if err != nil {
+			return 0, err
+		}
+		s |= Of(b)
+	}
+	return s, nil
+}

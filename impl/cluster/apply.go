@@ -1,0 +1,280 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// Apply performs one action. An action that does not apply in the current
+// state (no such consumer, nothing to deliver on that link, ...) is an error
+// and changes nothing. Otherwise the action is logged (an EvInput event and
+// Actions) and carried out, and the rules are checked; a broken rule is
+// reported by Violation, not here. Apply returns an error after carrying an
+// action out only for stabilize that did not converge (ErrNotConverged) and
+// for a broken internal invariant (an *assert.Failure), after which the
+// cluster takes no more actions.
+func (cl *Cluster) Apply(a Action) (err error) {
+	if cl.broken != nil {
+		return cl.broken
+	}
+	if err := cl.validate(a); err != nil {
+		return err
+	}
+	defer func() {
+		var f *assert.Failure
+		if errors.As(err, &f) {
+			cl.broken = err
+		}
+	}()
+	defer assert.Recover(&err)
+	cl.actions = append(cl.actions, a)
+	cl.log(spec.Event{Kind: spec.EvInput, Node: a.Node, Detail: a.String()})
+	return cl.do(a)
+}
+
+// ErrNotConverged is what stabilize returns when the group did not converge
+// in time.
+var ErrNotConverged = errors.New("not converged")
+
+// validate says why a cannot be applied now, if it cannot.
+func (cl *Cluster) validate(a Action) error {
+	switch a.Kind {
+	case ActStart:
+		return cl.validateStart(a)
+	case ActRestart:
+		return cl.validateRestart(a)
+	case ActCrash, ActClose:
+		n, err := cl.node(a.Node)
+		if err == nil && !n.running() {
+			err = fmt.Errorf("consumer %s is not running", a.Node)
+		}
+		if err == nil && a.Kind == ActClose && n.frozen {
+			err = fmt.Errorf("consumer %s is frozen", a.Node)
+		}
+		return err
+	case ActStall, ActUnstall, ActFreeze:
+		_, err := cl.runningNode(a.Node)
+		return err
+	case ActThaw:
+		if n, err := cl.node(a.Node); err != nil || !n.frozen || !n.running() {
+			return fmt.Errorf("consumer %s is not frozen", a.Node)
+		}
+	case ActConsume, ActCommit:
+		return cl.validateApplication(a)
+	case ActConsumeAll:
+		if a.Records <= 0 || a.Records > maxRecords {
+			return fmt.Errorf("consume-all: record count %d is outside [1, %d]", a.Records, int64(maxRecords))
+		}
+	case ActDeliver, ActDrop:
+		_, err := cl.deliverable(a)
+		return err
+	case ActHold, ActRelease:
+		_, err := cl.node(a.Node)
+		return err
+	case ActFire:
+		if !slices.Contains(cl.dueNodes(), a.Node) {
+			return fmt.Errorf("fire %s: it has no timer due next", a.Node)
+		}
+	case ActAdvance, ActAdvanceTo:
+		return cl.validateTime(a)
+	case ActStabilize:
+		if a.Ms < 0 || a.Ms > maxDurationMs {
+			return fmt.Errorf("stabilize: limit %d is outside [0, %d]", a.Ms, int64(maxDurationMs))
+		}
+	case ActCreateTopic, ActAddPartitions, ActDeleteTopic:
+		return cl.validateTopic(a)
+	case ActSettle, ActRefreshMetadata, ActFailover:
+	case ActRemoveStatic:
+		if a.Instance == "" {
+			return fmt.Errorf("remove-static: an instance id is required")
+		}
+	default:
+		return fmt.Errorf("unknown action %q", a.Kind)
+	}
+	return nil
+}
+
+// reserved are names the network gives to others.
+var reserved = []string{spec.CoordinatorNode, AdminNode}
+
+func (cl *Cluster) validateStart(a Action) error {
+	if a.Config == nil || a.Config.Name != a.Node {
+		return fmt.Errorf("start %s: the action carries no configuration for it", a.Node)
+	}
+	if err := checkName("consumer name", a.Node); err != nil {
+		return err
+	}
+	if slices.Contains(reserved, a.Node) {
+		return fmt.Errorf("a consumer may not be named %q: the network uses that name", a.Node)
+	}
+	if _, ok := cl.nodes[a.Node]; ok {
+		return fmt.Errorf("a consumer named %q already exists", a.Node)
+	}
+	return cl.validConfig(*a.Config)
+}
+
+func (cl *Cluster) validateRestart(a Action) error {
+	n, err := cl.node(a.Node)
+	if err != nil {
+		return err
+	}
+	if n.running() {
+		return fmt.Errorf("consumer %s is still running", a.Node)
+	}
+	if a.Config == nil {
+		return nil
+	}
+	if a.Config.Name != a.Node {
+		return fmt.Errorf("restart %s: the configuration is for %q", a.Node, a.Config.Name)
+	}
+	return cl.validConfig(*a.Config)
+}
+
+// validConfig checks a consumer configuration as the consumer itself will,
+// so that a start or restart that would fail changes nothing.
+func (cl *Cluster) validConfig(cfg consumer.Config) error {
+	if cfg.GroupID != "" && cfg.GroupID != cl.cfg.GroupID {
+		return fmt.Errorf("consumer %s: group %q, but the cluster runs group %q", cfg.Name, cfg.GroupID, cl.cfg.GroupID)
+	}
+	for _, t := range cfg.Topics {
+		if err := checkName("topic", t); err != nil {
+			return fmt.Errorf("consumer %s: %w", cfg.Name, err)
+		}
+	}
+	cfg.GroupID = cl.cfg.GroupID
+	return consumer.Validate(cfg)
+}
+
+// validateApplication checks an application call: the consumer runs, is not
+// frozen, and its application is not stalled.
+func (cl *Cluster) validateApplication(a Action) error {
+	n, err := cl.runningNode(a.Node)
+	if err != nil {
+		return err
+	}
+	if n.c.Stalled() {
+		return fmt.Errorf("consumer %s: %w", a.Node, consumer.ErrStalled)
+	}
+	if a.Kind == ActConsume && (a.Records <= 0 || a.Records > maxRecords) {
+		return fmt.Errorf("consume: record count %d is outside [1, %d]", a.Records, int64(maxRecords))
+	}
+	if a.Kind == ActCommit && (a.MetadataBytes < 0 || a.MetadataBytes > consumer.MaxCommitMetadataBytes) {
+		return fmt.Errorf("commit: metadata of %d bytes is outside [0, %d]", a.MetadataBytes, consumer.MaxCommitMetadataBytes)
+	}
+	return nil
+}
+
+func (cl *Cluster) validateTime(a Action) error {
+	switch {
+	case a.Kind == ActAdvance && (a.Ms < 0 || a.Ms > maxDurationMs):
+		return fmt.Errorf("advance: %d is outside [0, %d]", a.Ms, int64(maxDurationMs))
+	case a.Kind == ActAdvanceTo && a.Ms < cl.now:
+		return fmt.Errorf("cluster: cannot go back in time from %d to %d", cl.now, a.Ms)
+	case a.Kind == ActAdvanceTo && a.Ms-cl.now > maxDurationMs:
+		return fmt.Errorf("advance-to: %d is more than %d ms ahead", a.Ms, int64(maxDurationMs))
+	}
+	return nil
+}
+
+func (cl *Cluster) validateTopic(a Action) error {
+	cur, exists := cl.topics[a.Topic]
+	switch {
+	case a.Kind == ActCreateTopic && exists:
+		return fmt.Errorf("topic %s already exists", a.Topic)
+	case a.Kind == ActCreateTopic:
+		if a.Partitions <= 0 {
+			return fmt.Errorf("topic %s: partition count %d must be positive", a.Topic, a.Partitions)
+		}
+		return checkTopic(a.Topic, a.Partitions)
+	case !exists:
+		return fmt.Errorf("topic %s does not exist", a.Topic)
+	case a.Kind == ActAddPartitions && a.Partitions <= cur:
+		return fmt.Errorf("topic %s has %d partitions; it can only grow", a.Topic, cur)
+	case a.Kind == ActAddPartitions && a.Partitions > MaxPartitions:
+		return fmt.Errorf("topic %s: %d partitions is more than %d", a.Topic, a.Partitions, MaxPartitions)
+	}
+	return nil
+}
+
+// do carries out a valid action.
+func (cl *Cluster) do(a Action) error {
+	cl.spent.count(a)
+	switch a.Kind {
+	case ActStart:
+		cl.start(*a.Config)
+	case ActRestart:
+		cl.restart(a)
+	case ActCrash:
+		cl.nodes[a.Node].crashed = true
+		cl.log(spec.Event{Kind: spec.EvCrash, Node: a.Node})
+	case ActClose:
+		cl.consumerStep(a.Node, spec.EvClose, &spec.Close{})
+	case ActStall:
+		cl.consumerStep(a.Node, spec.EvStall, &spec.Stall{})
+	case ActUnstall:
+		cl.consumerStep(a.Node, spec.EvUnstall, &spec.Unstall{})
+	case ActFreeze:
+		cl.nodes[a.Node].frozen = true
+		cl.log(spec.Event{Kind: spec.EvFreeze, Node: a.Node})
+	case ActThaw:
+		n := cl.nodes[a.Node]
+		n.frozen = false
+		cl.log(spec.Event{Kind: spec.EvThaw, Node: a.Node})
+		cl.step(n, spec.Message{Body: &spec.Tick{}})
+	case ActConsume:
+		cl.consumerStep(a.Node, spec.EvConsume, &spec.Consume{Records: a.Records, Partition: a.Partition})
+	case ActConsumeAll:
+		cl.consumeAll(a.Records)
+		return nil
+	case ActCommit:
+		cl.consumerStep(a.Node, spec.EvCommit, &spec.Commit{MetadataBytes: a.MetadataBytes})
+	default:
+		return cl.doSystem(a)
+	}
+	cl.after()
+	return nil
+}
+
+// doSystem carries out the actions on the network, time and the coordinator.
+func (cl *Cluster) doSystem(a Action) error {
+	switch a.Kind {
+	case ActDeliver, ActDrop:
+		cl.deliverOrDrop(a)
+	case ActSettle:
+		return cl.settle()
+	case ActHold:
+		cl.net.held[a.Node] = true
+		return nil
+	case ActRelease:
+		delete(cl.net.held, a.Node)
+		cl.after()
+	case ActFire:
+		cl.fire(a.Node)
+	case ActAdvance:
+		cl.advanceTo(cl.now + a.Ms)
+	case ActAdvanceTo:
+		cl.advanceTo(a.Ms)
+	case ActStabilize:
+		return cl.stabilize(a.Ms)
+	case ActCreateTopic, ActAddPartitions, ActDeleteTopic, ActRefreshMetadata:
+		cl.changeTopics(a)
+		cl.after()
+	case ActFailover:
+		cl.failover()
+	case ActRemoveStatic:
+		cl.removeStatic(a.Instance)
+		cl.after()
+	}
+	return nil
+}
+
+// after finishes a driver action: deliver if automatic, check the rules.
+func (cl *Cluster) after() {
+	cl.settleIfAuto()
+	cl.checker.Step(cl.Snapshot())
+}

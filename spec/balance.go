@@ -1,0 +1,70 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Rule 7 of DESIGN.md §5, its balance half.
+
+// CheckBalance is the balance half of rule 7 for assignors that balance over
+// all topics (round-robin, sticky, uniform): when every member subscribes to
+// the same topics, the member loads differ by at most one.
+func CheckBalance(subs map[string][]string, plan map[string]Assignment) error {
+	if !identical(subs) {
+		return nil
+	}
+	minM, maxM := "", ""
+	for _, m := range SortedKeys(subs) {
+		if minM == "" || plan[m].Len() < plan[minM].Len() {
+			minM = m
+		}
+		if maxM == "" || plan[m].Len() > plan[maxM].Len() {
+			maxM = m
+		}
+	}
+	if minM != "" && plan[maxM].Len()-plan[minM].Len() > 1 {
+		return fmt.Errorf("balance: identical subscriptions, but %s holds %d partitions and %s holds %d",
+			maxM, plan[maxM].Len(), minM, plan[minM].Len())
+	}
+	return nil
+}
+
+// CheckBalancePerTopic is rule 7 for the range assignor, which balances each
+// topic on its own: for every topic, the partition counts of the members that
+// subscribe to it differ by at most one.
+func CheckBalancePerTopic(subs map[string][]string, plan map[string]Assignment) error {
+	for _, t := range subscribedTopics(subs) {
+		minN, maxN, minM, maxM := -1, -1, "", ""
+		for _, m := range SortedKeys(subs) {
+			if !slices.Contains(subs[m], t) {
+				continue
+			}
+			n := len(plan[m][t])
+			if minN < 0 || n < minN {
+				minN, minM = n, m
+			}
+			if n > maxN {
+				maxN, maxM = n, m
+			}
+		}
+		if maxN-minN > 1 {
+			return fmt.Errorf("balance: topic %s gives %d partitions to %s but %d to %s", t, maxN, maxM, minN, minM)
+		}
+	}
+	return nil
+}
+
+func identical(subs map[string][]string) bool {
+	var first []string
+	for i, m := range SortedKeys(subs) {
+		ts := slices.Sorted(slices.Values(subs[m]))
+		if i == 0 {
+			first = ts
+		} else if !slices.Equal(first, ts) {
+			return false
+		}
+	}
+	return true
+}
+
