@@ -67,4 +67,3 @@ func identical(subs map[string][]string) bool {
 	}
 	return true
 }
-

@@ -79,4 +79,3 @@ func CheckStableGeneration(s Snapshot) error {
 	}
 	return nil
 }
-

@@ -181,12 +181,12 @@ type OffsetFetchResponse struct {
 	Partitions []OffsetFetchPartition `json:"partitions"`
 }
 
-func (*JoinGroupRequest) Key() APIKey { return KeyJoinGroup }
-func (*SyncGroupRequest) Key() APIKey { return KeySyncGroup }
-func (*HeartbeatRequest) Key() APIKey { return KeyHeartbeat }
-func (*LeaveGroupRequest) Key() APIKey { return KeyLeaveGroup }
+func (*JoinGroupRequest) Key() APIKey    { return KeyJoinGroup }
+func (*SyncGroupRequest) Key() APIKey    { return KeySyncGroup }
+func (*HeartbeatRequest) Key() APIKey    { return KeyHeartbeat }
+func (*LeaveGroupRequest) Key() APIKey   { return KeyLeaveGroup }
 func (*OffsetCommitRequest) Key() APIKey { return KeyOffsetCommit }
-func (*OffsetFetchRequest) Key() APIKey { return KeyOffsetFetch }
+func (*OffsetFetchRequest) Key() APIKey  { return KeyOffsetFetch }
 
 func (r *JoinGroupRequest) Group() string    { return r.GroupID }
 func (r *SyncGroupRequest) Group() string    { return r.GroupID }
@@ -195,12 +195,12 @@ func (r *LeaveGroupRequest) Group() string   { return r.GroupID }
 func (r *OffsetCommitRequest) Group() string { return r.GroupID }
 func (r *OffsetFetchRequest) Group() string  { return r.GroupID }
 
-func (*JoinGroupResponse) Key() APIKey { return KeyJoinGroup }
-func (*SyncGroupResponse) Key() APIKey { return KeySyncGroup }
-func (*HeartbeatResponse) Key() APIKey { return KeyHeartbeat }
-func (*LeaveGroupResponse) Key() APIKey { return KeyLeaveGroup }
+func (*JoinGroupResponse) Key() APIKey    { return KeyJoinGroup }
+func (*SyncGroupResponse) Key() APIKey    { return KeySyncGroup }
+func (*HeartbeatResponse) Key() APIKey    { return KeyHeartbeat }
+func (*LeaveGroupResponse) Key() APIKey   { return KeyLeaveGroup }
 func (*OffsetCommitResponse) Key() APIKey { return KeyOffsetCommit }
-func (*OffsetFetchResponse) Key() APIKey { return KeyOffsetFetch }
+func (*OffsetFetchResponse) Key() APIKey  { return KeyOffsetFetch }
 
 func (r *JoinGroupResponse) Code() ErrorCode   { return r.ErrorCode }
 func (r *SyncGroupResponse) Code() ErrorCode   { return r.ErrorCode }

@@ -107,4 +107,3 @@ func committedBeyondProcessed(committed map[TopicPartition]int64, l *Ledger) err
 	}
 	return nil
 }
-

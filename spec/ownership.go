@@ -95,4 +95,3 @@ func subscribedTopics(subs map[string][]string) []string {
 	}
 	return SortedKeys(set)
 }
-
