@@ -26,8 +26,18 @@ func (c *Consumer) AppendState(b []byte, f spec.StateFrame) []byte {
 	for _, v := range []bool{c.leader, c.rejoinNeeded, c.needsJoinPrepare, c.stalled, c.coordinatorUnknown} {
 		b = canon.Bool(b, v)
 	}
-	for _, at := range []int64{c.nextHeartbeatAt, c.sessionDeadline, c.pollDeadline, c.nextAutoCommitAt, c.retryAt, c.metadataRefreshAt} {
-		b = canon.Deadline(b, f, at)
+	// A deadline is written only where it can still matter: the heartbeat
+	// thread's while joined (it is armed afresh on joining), the poll
+	// timeout while stalled (armed by the stall), auto-commit when on.
+	joined := c.state == spec.ClientCompletingRebalance || c.state == spec.ClientStable
+	for _, d := range []struct {
+		at   int64
+		live bool
+	}{{c.nextHeartbeatAt, joined}, {c.sessionDeadline, joined}, {c.pollDeadline, c.stalled},
+		{c.nextAutoCommitAt, c.cfg.AutoCommit}, {c.retryAt, true}, {c.metadataRefreshAt, true}} {
+		if d.live {
+			b = canon.Deadline(b, f, d.at)
+		}
 	}
 	b = spec.AppendPartitions(b, c.owned)
 	b = canon.Offsets(b, c.positions)

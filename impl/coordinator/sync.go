@@ -39,14 +39,23 @@ func (c *Coordinator) syncGroup(p parked, r *spec.SyncGroupRequest) {
 	case spec.PreparingRebalance:
 		fail(spec.RebalanceInProgress)
 	case spec.Stable:
-		delete(g.pendingSync, m.id)
+		c.synced(g, m.id)
 		c.respond(p, c.syncResponse(g, m))
 	case spec.CompletingRebalance:
 		m.sync = &p
-		delete(g.pendingSync, m.id)
+		c.synced(g, m.id)
 		if m.id == g.leader {
 			c.installPlan(g, r.Assignments)
 		}
+	}
+}
+
+// synced notes that the member has sent its SyncGroup; once every member has,
+// the sync timeout is cancelled (GroupMetadataManager.removePendingSyncMember).
+func (c *Coordinator) synced(g *group, id string) {
+	delete(g.pendingSync, id)
+	if len(g.pendingSync) == 0 {
+		c.timers.disarm(&g.syncTimer)
 	}
 }
 
