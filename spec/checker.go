@@ -15,19 +15,7 @@ import (
 // no loss (rule 3) on every batch processed, and ownership, generations and
 // committed offsets after every step. It keeps the first violation.
 //
-// kgroup's cluster drives one; another coordinator or client feeds its own
-// run the same way and gets the same verdicts:
-//
-//	ck := spec.NewChecker("g")
-//	ck.Request(at, req)                 // a request reached the coordinator
-//	ck.Response(at, view, resp)         // its answer, with the group's view right after
-//	ck.Transition(at, tr)               // every group state change the coordinator made
-//	ck.Delivered(at, consumerView, msg) // a response about to reach a consumer
-//	ck.Event(ev)                        // callbacks and batches processed
-//	ck.Step(snapshot)                   // after every step of the run
-//	if err := ck.Err(); err != nil {
-//		log.Fatal(err) // "at 6000: fencing: ..."
-//	}
+// The package documentation shows a whole use (ExampleChecker runs it).
 //
 // Set Rebuild to check the record discipline too (DESIGN §3): whenever the
 // group has just become Stable or Empty, the group that Rebuild loads from
