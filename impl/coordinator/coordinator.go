@@ -98,6 +98,8 @@ type Coordinator struct {
 	nextSeq uint64 // numbers admissions
 	active  bool   // false once unloaded: every request gets NOT_COORDINATOR
 	out     Ready
+	// offsetRecords are allocated, not yet used offset records.
+	offsetRecords []OffsetRecord
 }
 
 // New returns a coordinator with no groups.

@@ -218,20 +218,31 @@ func (g *group) selectProtocol() string {
 
 // validateMember is ClassicGroup.validateMember.
 func (g *group) validateMember(memberID, instanceID string) spec.ErrorCode {
+	_, code := g.member(memberID, instanceID)
+	return code
+}
+
+// member is validateMember returning the member too.
+func (g *group) member(memberID, instanceID string) (*member, spec.ErrorCode) {
 	if instanceID != "" {
 		holder, ok := g.static[instanceID]
 		switch {
 		case !ok:
-			return spec.UnknownMemberID
+			return nil, spec.UnknownMemberID
 		case holder != memberID:
-			return spec.FencedInstanceID
+			return nil, spec.FencedInstanceID
 		}
-		return spec.None
 	}
-	if _, ok := g.members[memberID]; !ok {
-		return spec.UnknownMemberID
+	m, ok := g.members[memberID]
+	if !ok {
+		return nil, spec.UnknownMemberID
 	}
-	return spec.None
+	return m, spec.None
+}
+
+// apply sets a committed offset, as replaying its record does.
+func (g *group) apply(r *OffsetRecord) {
+	g.offsets[r.TopicPartition] = offset{value: r.Offset, metadata: r.Metadata}
 }
 
 // view is the group as spec describes it.

@@ -91,8 +91,7 @@ func groupRecord(g *group) Record {
 func (c *Coordinator) replay(r Record) {
 	switch {
 	case r.Offset != nil:
-		g := c.group(r.Offset.GroupID)
-		g.offsets[r.Offset.TopicPartition] = offset{value: r.Offset.Offset, metadata: r.Offset.Metadata}
+		c.group(r.Offset.GroupID).apply(r.Offset)
 	case r.Group != nil:
 		c.replayGroup(r.Group)
 	}
