@@ -11,39 +11,64 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
+// syntax is every action's command line: its usage, what it does, and its
+// parser. ParseActions and the help texts both come from it.
+var syntax = []struct {
+	kind        ActionKind
+	usage, help string
+	parse       func(*cmdline.Args, *Cluster) ([]Action, error)
+}{
+	{ActStart, "start NAME... [OPTION=VALUE...]", "start consumers (c1..c50 for many); options, with transcript defaults:\n" +
+		"topics=T,... (every topic) assignor=A,... (range) instance=ID rack=R\n" +
+		"session=MS (45000) heartbeat=MS (3000) poll=MS (300000) request-timeout=MS (30000)\n" +
+		"retry-backoff=MS (100) metadata-age=MS (300000) auto-commit=on|off|MS (off)\n" +
+		"commit-on-revoke=on|off (on)", parseStart},
+	{ActRestart, "restart NAME [start's options]", "a new process for a stopped consumer, configured anew if options are given", parseRestart},
+	{ActCrash, "crash NAME", "the process stops dead: no callbacks, no goodbye", parseNode},
+	{ActClose, "close NAME", "the consumer shuts down cleanly and leaves (unless static)", parseNode},
+	{ActStall, "stall NAME", "the application stops calling poll; heartbeats go on", parseNode},
+	{ActUnstall, "unstall NAME", "the application polls again", parseNode},
+	{ActFreeze, "freeze NAME", "the whole process pauses: no timers, nothing delivered", parseNode},
+	{ActThaw, "thaw NAME", "the process resumes; overdue timers fire at once", parseNode},
+	{ActConsume, "consume NAME [COUNT] [TOPIC-P]", "process COUNT (default 1) records of each owned partition, or of one", parseConsume},
+	{ActConsumeAll, "consume-all COUNT", "every polling consumer processes COUNT records of each owned partition", parseConsumeAll},
+	{ActCommit, "commit NAME [metadata=BYTES]", "commitSync of the current positions", parseCommit},
+	{ActAdvance, "advance MS", "move time on, firing every timer due (and delivering, unless manual)", parseTime},
+	{ActAdvanceTo, "advance-to T", "move time to T, likewise", parseTime},
+	{ActFire, "fire NAME|coord", "fire that node's earliest timer if it is due next, moving time to it", parseNode},
+	{ActStabilize, "stabilize [max=MS]", "advance until the group converges (default max 600000)", parseStabilize},
+	{ActDeliver, "deliver FROM->TO|ID|all", "the oldest message of a link (or message ID) arrives; all: settle", parseMessage},
+	{ActDrop, "drop FROM->TO|ID", "the oldest message of a link (or message ID) is lost", parseMessage},
+	{ActSettle, "settle", "everything in flight outside held links arrives, oldest first", parseBare},
+	{ActHold, "hold NAME", "take a consumer's links out of automatic delivery", parseNode},
+	{ActRelease, "release NAME", "and back", parseNode},
+	{ActCreateTopic, "create-topic T N", "a topic of N partitions appears", parseTopic},
+	{ActAddPartitions, "add-partitions T N", "a topic grows to N partitions", parseTopic},
+	{ActDeleteTopic, "delete-topic T", "a topic disappears", parseTopic},
+	{ActRefreshMetadata, "refresh-metadata", "every consumer gets the current metadata now", parseBare},
+	{ActFailover, "failover", "the group moves to a new coordinator that loads the log", parseBare},
+	{ActRemoveStatic, "remove-static INSTANCE-ID", "an administrator removes a static member (LeaveGroup)", parseRemoveStatic},
+}
+
 // ActionHelp is the syntax of every action, one line each, for help texts.
-var ActionHelp = []struct{ Usage, Help string }{
-	{"start NAME... [topics=T,...] [assignor=A,...] [instance=ID] [rack=R]", "start consumers (ranges too: c1..c50); defaults: every topic, range"},
-	{"      [session=MS] [heartbeat=MS] [poll=MS] [request-timeout=MS]", "  Kafka's client settings; auto-commit is off unless asked for"},
-	{"      [retry-backoff=MS] [metadata-age=MS] [auto-commit=on|off|MS]", ""},
-	{"      [commit-on-revoke=on|off]", ""},
-	{"restart NAME [start's options]", "a new process for a stopped consumer, with changed options if given"},
-	{"crash NAME | close NAME | stall NAME | unstall NAME | freeze NAME | thaw NAME", ""},
-	{"consume NAME [COUNT] [TOPIC-P]", "process COUNT (default 1) records of each owned partition"},
-	{"consume-all COUNT", "every polling consumer processes COUNT records of each owned partition"},
-	{"commit NAME [metadata=BYTES]", "commitSync of the current positions"},
-	{"advance MS | advance-to T", "move time, firing timers (and delivering, unless manual)"},
-	{"fire NAME|coord", "fire that node's earliest timer, moving time to it if it is the next one due"},
-	{"stabilize [max=MS]", "advance until the group converges (default max 600000)"},
-	{"deliver [FROM->TO|ID|all] | drop FROM->TO|ID | settle", "the oldest message of a link (or message ID) arrives or is lost"},
-	{"hold NAME | release NAME", "take a consumer's links out of automatic delivery, and back"},
-	{"create-topic T N | add-partitions T N | delete-topic T | refresh-metadata", ""},
-	{"failover", "move the group to a new coordinator that loads the log"},
-	{"remove-static INSTANCE-ID", "an administrator removes a static member (LeaveGroup)"},
+func ActionHelp() []struct{ Usage, Help string } {
+	out := make([]struct{ Usage, Help string }, len(syntax))
+	for i, s := range syntax {
+		out[i].Usage, out[i].Help = s.usage, s.help
+	}
+	return out
 }
 
-var kinds = map[ActionKind]func(*cmdline.Args, *Cluster) ([]Action, error){
-	ActStart: parseStart, ActRestart: parseRestart,
-	ActCrash: parseNode, ActClose: parseNode, ActStall: parseNode, ActUnstall: parseNode,
-	ActFreeze: parseNode, ActThaw: parseNode, ActHold: parseNode, ActRelease: parseNode, ActFire: parseNode,
-	ActConsume: parseConsume, ActConsumeAll: parseConsumeAll, ActCommit: parseCommit,
-	ActDeliver: parseMessage, ActDrop: parseMessage, ActSettle: parseBare,
-	ActAdvance: parseTime, ActAdvanceTo: parseTime, ActStabilize: parseStabilize,
-	ActCreateTopic: parseTopic, ActAddPartitions: parseTopic, ActDeleteTopic: parseTopic, ActRefreshMetadata: parseBare,
-	ActFailover: parseBare, ActRemoveStatic: parseRemoveStatic,
+func parserOf(k ActionKind) func(*cmdline.Args, *Cluster) ([]Action, error) {
+	for _, s := range syntax {
+		if s.kind == k {
+			return s.parse
+		}
+	}
+	return nil
 }
 
-func knownKind(k ActionKind) bool { _, ok := kinds[k]; return ok }
+func knownKind(k ActionKind) bool { return parserOf(k) != nil }
 
 // IsAction reports whether word is an action's command word.
 func IsAction(word string) bool { return knownKind(ActionKind(word)) }
@@ -62,8 +87,8 @@ func ParseActions(line string, cl *Cluster) ([]Action, error) {
 	if err != nil {
 		return nil, err
 	}
-	parse, ok := kinds[ActionKind(a.Name)]
-	if !ok {
+	parse := parserOf(ActionKind(a.Name))
+	if parse == nil {
 		return nil, fmt.Errorf("%w: %q", ErrNotAnAction, a.Name)
 	}
 	acts, err := parse(a, cl)

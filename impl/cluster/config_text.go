@@ -13,8 +13,8 @@ import (
 
 // ConfigHelp is the syntax of the cluster line, for help texts.
 const ConfigHelp = `cluster topics=T:N,... [group=G] [initial-delay=MS] [max-size=N] [plant=BUG,...] [manual]
-                         start a new cluster; manual: messages wait for deliver/drop;
-                         plant: known bugs to plant (checker demonstrations)`
+                                     a new cluster (Kafka's broker defaults); manual: messages wait
+                                     for deliver and drop; plant: known bugs (checker demonstrations)`
 
 // ParseConfig reads a cluster line: "cluster topics=t:6 manual". The
 // coordinator runs Kafka's defaults except where the line says otherwise.

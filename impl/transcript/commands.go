@@ -27,7 +27,7 @@ var queries = []query{
 	{"records", "the coordinator's log", (*Session).records},
 	{"check", "whether the group has converged (rule 6)", (*Session).check},
 	{"stats", "rebalances and partitions paused since the last stats", (*Session).statsReport},
-	{"trace [heartbeats=on|off] [messages=on|off]", "show successful heartbeats (default off); messages=off prints only callbacks and group states", (*Session).trace},
+	{"trace [heartbeats=on|off] [messages=on|off]", "show successful heartbeats (default off);\nmessages=off prints only callbacks and group states", (*Session).trace},
 }
 
 func findQuery(name string) (query, bool) {
@@ -44,13 +44,19 @@ var Help = func() string {
 	var b strings.Builder
 	b.WriteString("Commands (one per line; times in milliseconds; NAME is a consumer):\n  " + cluster.ConfigHelp + "\n")
 	line := func(usage, help string) {
-		if help == "" {
+		lines := strings.Split(help, "\n")
+		if len(usage) > 34 {
 			fmt.Fprintf(&b, "  %s\n", usage)
-			return
+			usage = ""
 		}
-		fmt.Fprintf(&b, "  %-36s %s\n", usage, help)
+		for i, l := range lines {
+			if i > 0 {
+				usage = ""
+			}
+			fmt.Fprintf(&b, "  %-34s %s\n", usage, l)
+		}
 	}
-	for _, h := range cluster.ActionHelp {
+	for _, h := range cluster.ActionHelp() {
 		line(h.Usage, h.Help)
 	}
 	for _, q := range queries {
@@ -101,14 +107,6 @@ func (s *Session) Exec(line string) ([]string, error) {
 		out = []string{"ok"}
 	}
 	return out, err
-}
-
-// Apply runs one action on the session's cluster, as a transcript line would.
-func (s *Session) Apply(act cluster.Action) error {
-	if s.cl == nil {
-		return fmt.Errorf("%s: no cluster yet (start with: cluster topics=t:6)", act.Kind)
-	}
-	return s.cl.Apply(act)
 }
 
 // act parses a line as the actions it stands for and applies them.
