@@ -91,7 +91,7 @@ func (m Message) MarshalJSON() ([]byte, error) {
 // UnmarshalJSON reads what MarshalJSON writes and rejects unknown fields.
 func (m *Message) UnmarshalJSON(b []byte) error {
 	var mj messageJSON
-	if err := strictUnmarshal(b, &mj); err != nil {
+	if err := UnmarshalStrict(b, &mj); err != nil {
 		return fmt.Errorf("message: %w", err)
 	}
 	t, ok := bodyTypes[mj.Type]
@@ -99,16 +99,17 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("message: unknown type %q", mj.Type)
 	}
 	body := reflect.New(t).Interface()
-	if err := strictUnmarshal(mj.Body, body); err != nil {
+	if err := UnmarshalStrict(mj.Body, body); err != nil {
 		return fmt.Errorf("message %s body: %w", mj.Type, err)
 	}
 	*m = Message{From: mj.From, To: mj.To, Correlation: mj.Correlation, Body: body}
 	return nil
 }
 
-// strictUnmarshal decodes one JSON value into v: unknown fields and anything
-// but white space after the value are errors.
-func strictUnmarshal(b []byte, v any) error {
+// UnmarshalStrict decodes one JSON value into v as every kgroup input is
+// decoded: unknown fields, and anything but white space after the value,
+// are errors.
+func UnmarshalStrict(b []byte, v any) error {
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {

@@ -71,17 +71,7 @@ func TestSnapshotJSONRoundTrip(t *testing.T) {
 		Consumers: []ConsumerView{{Name: "c1", Alive: true, MemberID: "a", Generation: 4, State: ClientStable,
 			Owned: tps("t-0", "t-1"), Protocol: Cooperative, RejoinNeeded: true}},
 		Committed: map[TopicPartition]int64{{"t", 0}: 17, {"u", 0}: 3}}
-	b, err := json.Marshal(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var back Snapshot
-	if err := json.Unmarshal(b, &back); err != nil {
-		t.Fatalf("%s: %v", b, err)
-	}
-	if d := cmp.Diff(s, back); d != "" {
-		t.Fatalf("round trip of %s (-want +got):\n%s", b, d)
-	}
+	back := jsonRoundTrip(t, s)
 	for _, bad := range []string{
 		`{"at":1,"committed":[{"topic":"t","partition":0,"offset":1},{"topic":"t","partition":0,"offset":2}]}`,
 		`{"at":1,"extra":true}`, `{"at":1}]`,
@@ -105,17 +95,7 @@ func TestLocalInputsAreMessages(t *testing.T) {
 		if m.Key() != KeyNone {
 			t.Errorf("%T has API key %v", body, m.Key())
 		}
-		b, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back Message
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		if d := cmp.Diff(m, back); d != "" {
-			t.Errorf("round trip of %s (-want +got):\n%s", b, d)
-		}
+		jsonRoundTrip(t, m)
 	}
 	if got := FormatBody(&Consume{Records: 5, Partition: &tp}); got != "Consume 5 t-1" {
 		t.Errorf("text form %q", got)

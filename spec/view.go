@@ -174,7 +174,7 @@ func (s Snapshot) MarshalJSON() ([]byte, error) {
 // committed twice are errors.
 func (s *Snapshot) UnmarshalJSON(b []byte) error {
 	var in snapshotJSON
-	if err := strictUnmarshal(b, &in); err != nil {
+	if err := UnmarshalStrict(b, &in); err != nil {
 		return fmt.Errorf("snapshot: %w", err)
 	}
 	committed := make(map[TopicPartition]int64, len(in.Committed))

@@ -67,17 +67,7 @@ func TestMessageJSONRoundTrip(t *testing.T) {
 		{From: CoordinatorNode, To: "c1", Correlation: 4, Body: &LeaveGroupResponse{Members: []LeaveGroupMemberResponse{{MemberID: "x", ErrorCode: UnknownMemberID}}}},
 	}
 	for _, m := range msgs {
-		b, err := json.Marshal(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var back Message
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("%s: %v", b, err)
-		}
-		if d := cmp.Diff(m, back); d != "" {
-			t.Errorf("round trip of %s changed it (-want +got):\n%s", b, d)
-		}
+		back := jsonRoundTrip(t, m)
 		if back.String() != m.String() {
 			t.Errorf("text form changed: %q vs %q", back.String(), m.String())
 		}
@@ -137,4 +127,22 @@ func TestTransitionsAreKafkas(t *testing.T) {
 			}
 		}
 	}
+}
+
+// jsonRoundTrip writes v as JSON, reads it back strictly, and fails unless
+// the result equals v.
+func jsonRoundTrip[T any](t *testing.T, v T) T {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back T
+	if err := UnmarshalStrict(b, &back); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	if d := cmp.Diff(v, back); d != "" {
+		t.Errorf("round trip of %s changed it (-want +got):\n%s", b, d)
+	}
+	return back
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -67,13 +66,8 @@ func assign(r io.Reader) (out []byte, warnings []string, err error) {
 		return nil, nil, fmt.Errorf("request larger than %d bytes", maxAssignInput)
 	}
 	var req assignRequest
-	d := json.NewDecoder(bytes.NewReader(data))
-	d.DisallowUnknownFields()
-	if err := d.Decode(&req); err != nil {
+	if err := spec.UnmarshalStrict(data, &req); err != nil {
 		return nil, nil, fmt.Errorf("bad JSON: %w", err)
-	}
-	if d.More() {
-		return nil, nil, errors.New("bad JSON: more than one value on stdin")
 	}
 	a, err := assignors.ByName(req.Assignor)
 	if err != nil {

@@ -57,6 +57,8 @@ func TestAssignRejectsBadInput(t *testing.T) {
 		"bad generation":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","generation":-5}]}`,
 		"wrong type":        `{"assignor":"range","partitions":{"t":"six"},"members":[]}`,
 		"two values":        `{"assignor":"range","partitions":{},"members":[]} {}`,
+		"trailing brace":    `{"assignor":"range","partitions":{},"members":[]} }`,
+		"trailing bracket":  `{"assignor":"range","partitions":{},"members":[]}]`,
 		"empty":             ``,
 	} {
 		t.Run(name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -250,7 +249,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 		actionFields
 		Config json.RawMessage `json:"config,omitempty"`
 	}
-	if err := strictJSON(b, &in); err != nil {
+	if err := spec.UnmarshalStrict(b, &in); err != nil {
 		return fmt.Errorf("action: %w", err)
 	}
 	out := Action(in.actionFields)
@@ -259,7 +258,7 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	}
 	if in.Config != nil {
 		cj := toConfigJSON(transcriptDefaults("", "", nil))
-		if err := strictJSON(in.Config, cj); err != nil {
+		if err := spec.UnmarshalStrict(in.Config, cj); err != nil {
 			return fmt.Errorf("action: config: %w", err)
 		}
 		cfg, err := cj.config()
@@ -272,14 +271,3 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func strictJSON(b []byte, v any) error {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return err
-	}
-	if rest := bytes.TrimSpace(b[d.InputOffset():]); len(rest) > 0 {
-		return fmt.Errorf("trailing data after the JSON value: %.20q", rest)
-	}
-	return nil
-}
