@@ -270,4 +270,3 @@ func (a *Action) UnmarshalJSON(b []byte) error {
 	*a = out
 	return nil
 }
-
