@@ -156,3 +156,39 @@ func TestDocExampleIsTheTestedOne(t *testing.T) {
 		t.Fatalf("the example has %d lines", len(tested))
 	}
 }
+
+// TestPredicatesTakeZeroValues: every exported predicate answers zero and
+// nil arguments without a panic.
+func TestPredicatesTakeZeroValues(t *testing.T) {
+	var s Snapshot
+	var l *Ledger
+	calls := map[string]func() error{
+		"CheckExclusiveOwnership": func() error { return CheckExclusiveOwnership(s) },
+		"CheckAssignment":         func() error { return CheckAssignment(nil, nil, nil, false) },
+		"CheckBalance":            func() error { return CheckBalance(nil, nil) },
+		"CheckBalancePerTopic":    func() error { return CheckBalancePerTopic(nil, nil) },
+		"CheckFencing":            func() error { return CheckFencing(GroupView{}, nil, nil) },
+		"CheckOffsetsMonotonic":   func() error { return CheckOffsetsMonotonic(nil, nil, nil) },
+		"CheckCommittedProcessed": func() error { return CheckCommittedProcessed(map[TopicPartition]int64{{"t", 0}: 1}, l) },
+		"Ledger.Process":          func() error { return l.Process(TopicPartition{}, 0, 1) },
+		"CheckTransition":         func() error { return CheckTransition(0, 0, 0, 0) },
+		"CheckGenerations":        func() error { return CheckGenerations(s, s) },
+		"CheckStableGeneration":   func() error { return CheckStableGeneration(s) },
+		"CheckCooperativePlan":    func() error { return CheckCooperativePlan(nil, nil) },
+		"CheckCooperativeRevoke":  func() error { return CheckCooperativeRevoke(nil, nil, nil) },
+		"CheckSettled":            func() error { return CheckSettled(s) },
+		"CheckConverged":          func() error { return CheckConverged(s) },
+		"CheckSnapshot":           func() error { return CheckSnapshot(s) },
+	}
+	for name, call := range calls {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					t.Errorf("%s panicked on zero values: %v", name, r)
+				}
+			}()
+			_ = call()
+		}()
+	}
+	wantErr(t, CheckCommittedProcessed(map[TopicPartition]int64{{"t", 0}: 1}, nil), "only processed up to 0")
+}

@@ -62,6 +62,9 @@ type Ledger struct {
 // Process records that [from, to) of tp was processed. Starting beyond the
 // first never-processed offset skips records: that is loss, and an error.
 func (l *Ledger) Process(tp TopicPartition, from, to int64) error {
+	if l == nil {
+		return fmt.Errorf("ledger: malformed input: no ledger")
+	}
 	if l.end == nil {
 		l.end, l.dups = map[TopicPartition]int64{}, map[TopicPartition]int64{}
 	}
@@ -82,10 +85,20 @@ func (l *Ledger) Process(tp TopicPartition, from, to int64) error {
 }
 
 // DuplicatesOf counts the records of tp processed more than once.
-func (l *Ledger) DuplicatesOf(tp TopicPartition) int64 { return l.dups[tp] }
+func (l *Ledger) DuplicatesOf(tp TopicPartition) int64 {
+	if l == nil {
+		return 0
+	}
+	return l.dups[tp]
+}
 
 // End returns the first offset of tp not yet processed by anyone.
-func (l *Ledger) End(tp TopicPartition) int64 { return l.end[tp] }
+func (l *Ledger) End(tp TopicPartition) int64 {
+	if l == nil {
+		return 0
+	}
+	return l.end[tp]
+}
 
 // CheckCommittedProcessed is the other half of no-loss: a committed offset
 // never lies beyond what was processed, since a consumer that resumes there

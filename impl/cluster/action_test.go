@@ -171,6 +171,7 @@ func TestFailedActionsChangeNothing(t *testing.T) {
 // offers is accepted by Apply (tried on a clone), and Enabled is a function
 // of the state.
 func TestEnabledActionsApply(t *testing.T) {
+	t.Parallel()
 	b := cluster.Bounds{Perturbations: 3, Drops: 2, Consumes: 3, Commits: 2, Restart: true, Freeze: true, Stall: true,
 		Failover: true, RemoveStatic: true, AddPartitionsUpTo: 3, Advances: []int64{1000}}
 	for _, name := range []string{"c1", "c2"} {

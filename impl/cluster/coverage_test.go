@@ -12,6 +12,7 @@ import (
 // revoked partitions, replayed records, fatal errors. If a change to the
 // model stops reaching one, this test says which.
 func TestModelReachesTheProtocol(t *testing.T) {
+	t.Parallel()
 	seen := map[string]int{}
 	maxGen := int32(0)
 	for seed := uint64(1); seed <= 1500; seed++ {

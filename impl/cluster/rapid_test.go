@@ -12,6 +12,7 @@ import (
 // and printed as a transcript that `kgroup replay` reproduces; rapid prints
 // the seed to run it again.
 func TestRapidClassic(t *testing.T) {
+	t.Parallel()
 	var runs, actions, states int64
 	rapid.Check(t, func(rt *rapid.T) {
 		m, err := newModel(rapidChooser{rt}, defaultOptions)

@@ -40,11 +40,19 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 	}
 	b = cl.coord.AppendState(b, f)
 	b = appendLog(b, cl.records)
-	b = canon.Int(b, int64(len(cl.net.flight)))
-	for _, fl := range cl.net.flight {
+	b = cl.net.appendState(b, f)
+	return cl.checker.AppendState(b, f)
+}
+
+// appendState writes the messages in flight in sending order (the order
+// settle delivers them in), without their ids; which links are held is
+// written with the consumers.
+func (nw *network) appendState(b []byte, f spec.StateFrame) []byte {
+	b = canon.Int(b, int64(len(nw.flight)))
+	for _, fl := range nw.flight {
 		b = spec.AppendMessage(b, fl.Msg, f)
 	}
-	return cl.checker.AppendState(b, f)
+	return b
 }
 
 // renumber writes a correlation id as its distance from the last one its

@@ -155,6 +155,7 @@ func eventText(es []spec.Event) string {
 // actions, and the same continuation keeps them encoding alike, step by
 // step, with the same verdicts.
 func TestEqualStatesHaveEqualFutures(t *testing.T) {
+	t.Parallel()
 	b := cluster.Bounds{Perturbations: 2, Drops: 1, Consumes: 2, Commits: 1, Restart: true, Freeze: true,
 		Failover: true, AddPartitionsUpTo: 3, Advances: []int64{700}}
 	for _, name := range []string{"c1", "c2"} {
