@@ -275,3 +275,23 @@ func TestInputEventsAndSends(t *testing.T) {
 		t.Errorf("%d sends, %d deliveries: every message sent in an auto-delivering cluster arrives", sends, delivers)
 	}
 }
+
+// TestStepsAreSingleStateMachineSteps: OnStep sees one step per message
+// delivered or lost, per timer pass, per driver input, whatever the action
+// that caused them.
+func TestStepsAreSingleStateMachineSteps(t *testing.T) {
+	cl := mustCluster(t, "cluster topics=t:2")
+	counts := map[cluster.ActionKind]int{}
+	cl.OnStep(func(s cluster.Step) { counts[s.Kind]++ })
+	apply(t, cl, "start c1 c2 session=10000", "advance 9000", "crash c2", "advance 20000")
+	events := map[spec.EventKind]int{}
+	for _, e := range cl.TakeEvents() {
+		events[e.Kind]++
+	}
+	if counts[cluster.ActDeliver] != events[spec.EvDeliver]+events[spec.EvDrop] {
+		t.Errorf("%d deliver steps for %d deliveries and losses", counts[cluster.ActDeliver], events[spec.EvDeliver]+events[spec.EvDrop])
+	}
+	if counts[cluster.ActStart] != 2 || counts[cluster.ActCrash] != 1 || counts[cluster.ActFire] == 0 {
+		t.Errorf("steps %v", counts)
+	}
+}

@@ -236,6 +236,7 @@ func (cl *Cluster) do(a Action) error {
 	default:
 		return cl.doSystem(a)
 	}
+	cl.stepped(a.Kind, a.Node, nil)
 	cl.after()
 	return nil
 }
@@ -249,9 +250,11 @@ func (cl *Cluster) doSystem(a Action) error {
 		return cl.settle()
 	case ActHold:
 		cl.net.held[a.Node] = true
+		cl.stepped(a.Kind, a.Node, nil)
 		return nil
 	case ActRelease:
 		delete(cl.net.held, a.Node)
+		cl.stepped(a.Kind, a.Node, nil)
 		cl.after()
 	case ActFire:
 		cl.fire(a.Node)
@@ -268,6 +271,7 @@ func (cl *Cluster) doSystem(a Action) error {
 		cl.failover()
 	case ActRemoveStatic:
 		cl.removeStatic(a.Instance)
+		cl.stepped(a.Kind, AdminNode, nil)
 		cl.after()
 	}
 	return nil

@@ -62,6 +62,7 @@ type Cluster struct {
 	spent     spent    // what the actions used of Enabled's bounds
 	broken    error    // an internal invariant broke: nothing more is applied
 	discard   bool     // events are not kept for TakeEvents
+	stepHooks []func(Step)
 }
 
 // node is one consumer process name; restarts replace its consumer.

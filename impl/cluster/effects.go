@@ -93,6 +93,7 @@ func (cl *Cluster) consumeAll(count int64) {
 		n := cl.nodes[name]
 		if n.running() && !n.frozen && !n.c.Stalled() {
 			cl.step(n, spec.Message{Body: &spec.Consume{Records: count}})
+			cl.stepped(ActConsume, name, nil)
 		}
 	}
 	cl.after()
@@ -110,13 +111,16 @@ func (cl *Cluster) changeTopics(a Action) {
 			kind = spec.EvAddPartitions
 		}
 		cl.log(spec.Event{Kind: kind, Topic: a.Topic, Count: a.Partitions})
+		cl.stepped(a.Kind, "", nil)
 	case ActDeleteTopic:
 		delete(cl.topics, a.Topic)
 		cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: a.Topic})
+		cl.stepped(a.Kind, "", nil)
 	case ActRefreshMetadata:
 		for _, name := range cl.Names() {
 			if n := cl.nodes[name]; n.running() && !n.frozen {
 				cl.step(n, spec.Message{Body: &spec.MetadataUpdate{Topics: cl.Topics()}})
+				cl.stepped(a.Kind, name, nil)
 			}
 		}
 	}

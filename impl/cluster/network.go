@@ -90,6 +90,7 @@ func (cl *Cluster) deliverOrDrop(a Action) {
 	cl.take(f.ID)
 	if a.Kind == ActDrop {
 		cl.log(spec.Event{Kind: spec.EvDrop, Msg: &f.Msg})
+		cl.stepped(ActDrop, "", &f.Msg)
 		cl.checker.Step(cl.Snapshot())
 		return
 	}
@@ -140,7 +141,11 @@ func (cl *Cluster) settleIfAuto() {
 // deliver hands one message to its recipient. A message for a process that
 // is gone (crashed, closed, or an earlier incarnation) is lost.
 func (cl *Cluster) deliver(f Flight) {
-	m := f.Msg
+	cl.handOver(f.Msg)
+	cl.stepped(ActDeliver, f.Msg.To, &f.Msg)
+}
+
+func (cl *Cluster) handOver(m spec.Message) {
 	if m.To == spec.CoordinatorNode {
 		cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
 		cl.checker.Request(cl.now, m)

@@ -135,7 +135,7 @@ func appendGroupRecord(b []byte, g *coordinator.GroupRecord) []byte {
 
 // Clone returns a deep copy of the system that evolves independently of cl:
 // the same state, action log and verdicts so far. The copy has no listeners
-// and no pending events.
+// and no pending events (listeners and step hooks are not copied).
 func (cl *Cluster) Clone() *Cluster {
 	n := *cl
 	n.coord = cl.coord.Clone()
@@ -153,7 +153,7 @@ func (cl *Cluster) Clone() *Cluster {
 	n.net.held = maps.Clone(cl.net.held)
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
-	n.events, n.listeners = nil, nil
+	n.events, n.listeners, n.stepHooks = nil, nil, nil
 	return &n
 }
 

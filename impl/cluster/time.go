@@ -65,11 +65,9 @@ func (cl *Cluster) dueNodes() []string {
 func (cl *Cluster) fire(name string) {
 	cl.now, _ = cl.NextDeadline()
 	if name == spec.CoordinatorNode {
-		ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.FireTimer{}})
-		cl.must(err)
-		cl.applyCoordinator(ready)
+		cl.fireCoordinator()
 	} else {
-		cl.step(cl.nodes[name], spec.Message{Body: &spec.Tick{}})
+		cl.fireConsumer(cl.nodes[name])
 	}
 	cl.after()
 }
@@ -100,19 +98,36 @@ func (cl *Cluster) advanceTo(t int64) {
 	}
 }
 
-// fireDue ticks everything due now.
+// fireDue fires everything due now: the coordinator's timers one by one, in
+// their order, then each consumer's.
 func (cl *Cluster) fireDue() {
-	if at, ok := cl.coord.NextDeadline(); ok && at <= cl.now {
-		ready, err := cl.coord.Tick(cl.now)
-		cl.must(err)
-		cl.applyCoordinator(ready)
+	for {
+		at, ok := cl.coord.NextDeadline()
+		if !ok || at > cl.now {
+			break
+		}
+		cl.fireCoordinator()
 	}
 	for _, name := range cl.Names() {
 		n := cl.nodes[name]
 		if at, ok := cl.deadlineOf(n); ok && at <= cl.now {
-			cl.step(n, spec.Message{Body: &spec.Tick{}})
+			cl.fireConsumer(n)
 		}
 	}
+}
+
+// fireCoordinator fires the coordinator's earliest timer due now.
+func (cl *Cluster) fireCoordinator() {
+	ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.FireTimer{}})
+	cl.must(err)
+	cl.applyCoordinator(ready)
+	cl.stepped(ActFire, spec.CoordinatorNode, nil)
+}
+
+// fireConsumer runs one pass of a consumer's timers.
+func (cl *Cluster) fireConsumer(n *node) {
+	cl.step(n, spec.Message{Body: &spec.Tick{}})
+	cl.stepped(ActFire, n.name, nil)
 }
 
 func (cl *Cluster) must(err error) {
@@ -135,6 +150,7 @@ func (cl *Cluster) failover() {
 	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})
 	cl.checker.Failover()
 	cl.applyCoordinator(loaded)
+	cl.stepped(ActFailover, spec.CoordinatorNode, nil)
 	cl.after()
 }
 
