@@ -10,6 +10,7 @@ import (
 
 	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/internal/randmodel"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -183,7 +184,7 @@ func TestEnabledActionsApply(t *testing.T) {
 		b.Consumers = append(b.Consumers, cfg)
 	}
 	for seed := uint64(1); seed <= 20; seed++ {
-		ch := seeded(seed)
+		ch := randmodel.Seeded(seed)
 		cl := mustCluster(t, "cluster topics=t:2 manual")
 		for step := 0; step < 60; step++ {
 			acts := cl.Enabled(b)
@@ -198,7 +199,7 @@ func TestEnabledActionsApply(t *testing.T) {
 					t.Fatalf("seed %d step %d: enabled %q was refused: %v\n%s", seed, step, a, err, cl.Transcript())
 				}
 			}
-			if err := cl.Apply(acts[ch.intn("", len(acts))]); err != nil {
+			if err := cl.Apply(acts[ch.Intn("", len(acts))]); err != nil {
 				t.Fatal(err)
 			}
 		}

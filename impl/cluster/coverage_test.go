@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"testing"
 
+	"github.com/kgroup/kgroup/internal/randmodel"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -16,24 +17,24 @@ func TestModelReachesTheProtocol(t *testing.T) {
 	seen := map[string]int{}
 	maxGen := int32(0)
 	for seed := uint64(1); seed <= 1500; seed++ {
-		m, err := newModel(seeded(seed), defaultOptions)
+		m, err := randmodel.New(randmodel.Seeded(seed), randmodel.Defaults)
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.cl.OnEvent(func(e spec.Event) {
+		m.Cl.OnEvent(func(e spec.Event) {
 			countEvent(seen, e)
-			if c, ok := m.cl.Consumer(e.Node); ok && e.Kind == spec.EvRevoked && c.Protocol() == spec.Cooperative {
+			if c, ok := m.Cl.Consumer(e.Node); ok && e.Kind == spec.EvRevoked && c.Protocol() == spec.Cooperative {
 				seen["cooperative-revoke"]++
 			}
 		})
-		if err := m.run(); err != nil {
-			t.Fatalf("seed %d: %v\ntranscript:\n%s", seed, err, m.replay())
+		if err := m.Run(); err != nil {
+			t.Fatalf("seed %d: %v\ntranscript:\n%s", seed, err, m.Replay())
 		}
-		maxGen = max(maxGen, m.cl.Snapshot().Group.Generation)
-		if m.cl.Ledger().Duplicates > 0 {
+		maxGen = max(maxGen, m.Cl.Snapshot().Group.Generation)
+		if m.Cl.Ledger().Duplicates > 0 {
 			seen["duplicates"]++
 		}
-		if m.staticLeaderGap {
+		if m.StaticLeaderGap {
 			seen["static-leader-metadata-gap"]++
 		}
 	}

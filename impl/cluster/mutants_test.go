@@ -6,6 +6,7 @@ import (
 
 	"github.com/kgroup/kgroup/impl/transcript"
 	"github.com/kgroup/kgroup/internal/mutant"
+	"github.com/kgroup/kgroup/internal/randmodel"
 )
 
 // plantedCases are the known bugs (package mutant) and what the checker's
@@ -32,17 +33,17 @@ const plantedSeeds = 400
 // firstCatch runs the seeded model with bug planted until a run breaks one
 // of the rules; it returns that run and its error, or the other rules that
 // fired.
-func firstCatch(t *testing.T, bug mutant.Bug, rules string) (*model, uint64, error, map[string]int) {
+func firstCatch(t *testing.T, bug mutant.Bug, rules string) (*randmodel.Model, uint64, error, map[string]int) {
 	t.Helper()
 	others := map[string]int{}
-	opts := defaultOptions
-	opts.bugs = mutant.Of(bug)
+	opts := randmodel.Defaults
+	opts.Bugs = mutant.Of(bug)
 	for seed := uint64(1); seed <= plantedSeeds; seed++ {
-		m, err := newModel(seeded(seed), opts)
+		m, err := randmodel.New(randmodel.Seeded(seed), opts)
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = m.run()
+		err = m.Run()
 		if err == nil {
 			continue
 		}
@@ -89,7 +90,7 @@ func TestFailingRunReplays(t *testing.T) {
 			if err == nil {
 				t.Fatalf("%s planted, but no run caught it", c.bug)
 			}
-			out := m.replay()
+			out := m.Replay()
 			if !strings.Contains(out, "\nVIOLATION: "+err.Error()+"\n") {
 				t.Fatalf("seed %d: the run failed with %q, but its transcript shows:\n%s", seed, err, out)
 			}

@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"testing"
 
+	"github.com/kgroup/kgroup/internal/randmodel"
 	"pgregory.net/rapid"
 )
 
@@ -15,16 +16,16 @@ func TestRapidClassic(t *testing.T) {
 	t.Parallel()
 	var runs, actions, states int64
 	rapid.Check(t, func(rt *rapid.T) {
-		m, err := newModel(rapidChooser{rt}, defaultOptions)
+		m, err := randmodel.New(randmodel.Rapid{T: rt}, randmodel.Defaults)
 		if err != nil {
 			rt.Fatal(err)
 		}
-		err = m.run()
+		err = m.Run()
 		runs++
-		actions += int64(len(m.cl.Actions()))
-		states += m.cl.StepsChecked()
+		actions += int64(len(m.Cl.Actions()))
+		states += m.Cl.StepsChecked()
 		if err != nil {
-			rt.Fatalf("%v\ntranscript (save it and run kgroup replay on it):\n%s", err, m.replay())
+			rt.Fatalf("%v\ntranscript (save it and run kgroup replay on it):\n%s", err, m.Replay())
 		}
 	})
 	t.Logf("%d runs, %d actions, %d states checked against every rule", runs, actions, states)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/internal/randmodel"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -170,14 +171,14 @@ func TestEqualStatesHaveEqualFutures(t *testing.T) {
 	states := map[string]seen{}
 	collisions := 0
 	for seed := uint64(1); seed <= 150; seed++ {
-		ch := seeded(seed)
+		ch := randmodel.Seeded(seed)
 		cl := mustCluster(t, "cluster topics=t:2 initial-delay=0 manual")
 		for step := 0; step < 30; step++ {
 			acts := cl.Enabled(b)
 			if len(acts) == 0 {
 				break
 			}
-			if err := cl.Apply(acts[ch.intn("", len(acts))]); err != nil && !errors.Is(err, cluster.ErrNotConverged) {
+			if err := cl.Apply(acts[ch.Intn("", len(acts))]); err != nil && !errors.Is(err, cluster.ErrNotConverged) {
 				t.Fatal(err)
 			}
 			key, path := state(cl), cl.Transcript()
@@ -201,7 +202,7 @@ func TestEqualStatesHaveEqualFutures(t *testing.T) {
 
 func sameFuture(t *testing.T, x, y *cluster.Cluster, b cluster.Bounds, seed uint64) {
 	t.Helper()
-	ch := seeded(seed * 7919)
+	ch := randmodel.Seeded(seed * 7919)
 	for step := 0; step < 20; step++ {
 		ax, ay := texts(x.Enabled(b)), texts(y.Enabled(b))
 		if !slices.Equal(ax, ay) {
@@ -210,7 +211,7 @@ func sameFuture(t *testing.T, x, y *cluster.Cluster, b cluster.Bounds, seed uint
 		if len(ax) == 0 {
 			return
 		}
-		i := ch.intn("", len(ax))
+		i := ch.Intn("", len(ax))
 		ex, ey := x.Apply(x.Enabled(b)[i]), y.Apply(y.Enabled(b)[i])
 		if (ex == nil) != (ey == nil) || (x.Violation() == nil) != (y.Violation() == nil) || state(x) != state(y) {
 			t.Fatalf("after %q the futures part (errors %v, %v; violations %v, %v)\nfirst:\n%s\nsecond:\n%s",

@@ -1,4 +1,11 @@
-package cluster_test
+// Package randmodel is kgroup's random model of a consumer group: one seeded
+// (or rapid-driven) run of random actions on a cluster — membership changes,
+// crashes, stalls, freezes past the session timeout, partition changes,
+// commits, message delays, drops and timer firings — with every rule
+// checked after every step, then a healing phase that demands convergence.
+// Tests drive it: the cluster's rapid properties and planted-bug hunts, and
+// the refinement check of tla/. It is not used outside tests.
+package randmodel
 
 import (
 	"errors"
@@ -17,67 +24,74 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
-// chooser is a source of choices: rapid (which shrinks failures) or a seeded
-// math/rand source (for the planted-bug tests, which must find a failure).
-type chooser interface {
-	intn(label string, n int) int
+// Chooser is a source of choices: rapid (which shrinks failures) or a
+// seeded math/rand source (for planted-bug hunts, which must find one).
+type Chooser interface {
+	Intn(label string, n int) int
 }
 
-type rapidChooser struct{ t *rapid.T }
+// Rapid draws choices from a rapid property.
+type Rapid struct{ T *rapid.T }
 
-func (r rapidChooser) intn(label string, n int) int { return rapid.IntRange(0, n-1).Draw(r.t, label) }
+// Intn draws a number in [0, n).
+func (r Rapid) Intn(label string, n int) int { return rapid.IntRange(0, n-1).Draw(r.T, label) }
 
 type seededChooser struct{ r *rand.Rand }
 
-func (s seededChooser) intn(_ string, n int) int { return s.r.IntN(n) }
+func (s seededChooser) Intn(_ string, n int) int { return s.r.IntN(n) }
 
-func seeded(seed uint64) chooser { return seededChooser{rand.New(rand.NewPCG(seed, 0))} }
+// Seeded draws choices from a PCG source with this seed.
+func Seeded(seed uint64) Chooser { return seededChooser{rand.New(rand.NewPCG(seed, 0))} }
 
-// model drives one random run through cluster.Action. Its shape: a safety
+// Model drives one random run through cluster.Action. Its shape: a safety
 // phase of random actions — membership changes, crashes, stalls, freezes past
 // the session timeout, partition changes, commits, message delays (choosing
 // what to deliver), drops and timer firings — with every rule checked after
 // every step; then a liveness phase that heals everything and demands
 // convergence. The cluster logs every action, so a failing run is a
 // transcript (replay).
-type model struct {
-	cl    *cluster.Cluster
-	ch    chooser
+type Model struct {
+	// Cl is the cluster the run drives; its Transcript is the run.
+	Cl    *cluster.Cluster
+	ch    Chooser
 	names []string
 	// Options: which kinds of fault the run may use.
-	opts modelOptions
+	opts Options
 	// skipped: consumer addresses whose latest JoinGroup answer made them
 	// leader with skipAssignment (a returning static leader, KIP-814).
 	skipped map[string]bool
-	// staticLeaderGap: the run ended in Kafka's static-leader metadata gap
+	// StaticLeaderGap: the run ended in Kafka's static-leader metadata gap
 	// (transcript static_leader_misses_metadata_change).
-	staticLeaderGap bool
+	StaticLeaderGap bool
 	family          int // index into assignorFamilies
 }
 
-type modelOptions struct {
-	consumers int        // how many consumer names exist
-	steps     int        // safety-phase length (at most)
-	failover  bool       // may move the group to a new coordinator
-	static    bool       // some consumers are static members (KIP-345)
-	bugs      mutant.Set // planted in every state machine
+// Options say which kinds of fault a run may use.
+type Options struct {
+	Consumers int        // how many consumer names exist
+	Steps     int        // safety-phase length (at most)
+	Failover  bool       // may move the group to a new coordinator
+	Static    bool       // some consumers are static members (KIP-345)
+	Bugs      mutant.Set // planted in every state machine
 }
 
-var defaultOptions = modelOptions{consumers: 4, steps: 200, failover: true, static: true}
+// Defaults are the options kgroup's tests run with.
+var Defaults = Options{Consumers: 4, Steps: 200, Failover: true, Static: true}
 
-func newModel(ch chooser, opts modelOptions) (*model, error) {
-	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Bugs: opts.bugs,
-		Topics: map[string]int32{"a": int32(1 + ch.intn("partitions-a", 6)), "b": int32(ch.intn("partitions-b", 4))}}
-	cfg.Coordinator.InitialRebalanceDelayMs = int64(ch.intn("initial-delay", 3)) * 1000
+// New builds a run: its cluster, with choices drawn from ch.
+func New(ch Chooser, opts Options) (*Model, error) {
+	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Bugs: opts.Bugs,
+		Topics: map[string]int32{"a": int32(1 + ch.Intn("partitions-a", 6)), "b": int32(ch.Intn("partitions-b", 4))}}
+	cfg.Coordinator.InitialRebalanceDelayMs = int64(ch.Intn("initial-delay", 3)) * 1000
 	cl, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	m := &model{cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}, family: ch.intn("family", len(assignorFamilies))}
+	m := &Model{Cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}, family: ch.Intn("family", len(assignorFamilies))}
 	cl.OnEvent(m.watchSkips)
 	// A quarter of the runs may fail the coordinator over.
-	m.opts.failover = opts.failover && ch.intn("failover", 4) == 0
-	for i := range opts.consumers {
+	m.opts.Failover = opts.Failover && ch.Intn("failover", 4) == 0
+	for i := range opts.Consumers {
 		m.names = append(m.names, fmt.Sprintf("c%d", i+1))
 	}
 	return m, nil
@@ -106,51 +120,51 @@ var assignorFamilies = [][][]assignors.Assignor{
 
 // consumerConfig draws a consumer's settings: short timeouts so that runs
 // reach session and poll expiry in few steps.
-func (m *model) consumerConfig(name string) consumer.Config {
-	topics := [][]string{{"a"}, {"a", "b"}, {"b"}}[m.ch.intn("topics", 3)]
+func (m *Model) consumerConfig(name string) consumer.Config {
+	topics := [][]string{{"a"}, {"a", "b"}, {"b"}}[m.ch.Intn("topics", 3)]
 	cfg := consumer.DefaultConfig(name, "g", topics...)
 	family := assignorFamilies[m.family]
-	cfg.Assignors = family[m.ch.intn("assignors", len(family))]
-	cfg.SessionTimeoutMs = int32(6000 + 2000*m.ch.intn("session", 4))
-	cfg.HeartbeatIntervalMs = int64(1000 + 1000*m.ch.intn("heartbeat", 2))
-	cfg.MaxPollIntervalMs = int32(8000 + 4000*m.ch.intn("poll", 4))
+	cfg.Assignors = family[m.ch.Intn("assignors", len(family))]
+	cfg.SessionTimeoutMs = int32(6000 + 2000*m.ch.Intn("session", 4))
+	cfg.HeartbeatIntervalMs = int64(1000 + 1000*m.ch.Intn("heartbeat", 2))
+	cfg.MaxPollIntervalMs = int32(8000 + 4000*m.ch.Intn("poll", 4))
 	cfg.RequestTimeoutMs = 5000
-	cfg.AutoCommit = m.ch.intn("auto-commit", 2) == 0
+	cfg.AutoCommit = m.ch.Intn("auto-commit", 2) == 0
 	cfg.AutoCommitIntervalMs = 2000
-	cfg.CommitOnRevoke = m.ch.intn("commit-on-revoke", 3) > 0
+	cfg.CommitOnRevoke = m.ch.Intn("commit-on-revoke", 3) > 0
 	cfg.MetadataMaxAgeMs = 10000
-	if m.opts.static && m.ch.intn("static", 4) == 0 {
+	if m.opts.Static && m.ch.Intn("static", 4) == 0 {
 		cfg.InstanceID = "i-" + name // KIP-345: restarts keep the instance id
 	}
 	return cfg
 }
 
-// run plays the safety phase, then the liveness phase. It returns the first
+// Run plays the safety phase, then the liveness phase. It returns the first
 // rule broken.
-func (m *model) run() error {
-	steps := m.opts.steps/2 + m.ch.intn("steps", m.opts.steps/2+1)
+func (m *Model) Run() error {
+	steps := m.opts.Steps/2 + m.ch.Intn("steps", m.opts.Steps/2+1)
 	for range steps {
 		if err := m.step(); err != nil {
 			return err
 		}
-		if err := m.cl.Violation(); err != nil {
+		if err := m.Cl.Violation(); err != nil {
 			return err
 		}
 	}
 	return m.heal()
 }
 
-func (m *model) pick(label string) string { return m.names[m.ch.intn(label, len(m.names))] }
+func (m *Model) pick(label string) string { return m.names[m.ch.Intn(label, len(m.names))] }
 
-func (m *model) apply(a cluster.Action) error { return m.cl.Apply(a) }
+func (m *Model) apply(a cluster.Action) error { return m.Cl.Apply(a) }
 
 // step performs one random action. Actions that do not apply to the chosen
 // consumer's state are skipped (they cost a step, nothing else).
-func (m *model) step() error {
-	cl := m.cl
-	switch m.ch.intn("action", 22) {
+func (m *Model) step() error {
+	cl := m.Cl
+	switch m.ch.Intn("action", 22) {
 	case 21:
-		if m.opts.failover {
+		if m.opts.Failover {
 			return m.apply(cluster.Action{Kind: cluster.ActFailover})
 		}
 	case 18, 19:
@@ -160,7 +174,7 @@ func (m *model) step() error {
 		return m.fireOne()
 	case 16, 17, 7:
 		return m.onRunning("consume", func(n string) cluster.Action {
-			return cluster.Action{Kind: cluster.ActConsume, Node: n, Records: int64(1 + m.ch.intn("count", 20))}
+			return cluster.Action{Kind: cluster.ActConsume, Node: n, Records: int64(1 + m.ch.Intn("count", 20))}
 		})
 	case 0, 1:
 		if name := m.pick("start"); !m.exists(name) {
@@ -190,7 +204,7 @@ func (m *model) step() error {
 	case 13:
 		return m.deliverOne(cluster.ActDrop)
 	case 14:
-		d := int64([]int{0, 100, 1000, 3000, 7000, 15000}[m.ch.intn("advance", 6)])
+		d := int64([]int{0, 100, 1000, 3000, 7000, 15000}[m.ch.Intn("advance", 6)])
 		return m.apply(cluster.Action{Kind: cluster.ActAdvance, Ms: d})
 	case 15:
 		if next, ok := cl.NextDeadline(); ok {
@@ -200,21 +214,21 @@ func (m *model) step() error {
 	return nil
 }
 
-func (m *model) on(kind cluster.ActionKind) func(string) cluster.Action {
+func (m *Model) on(kind cluster.ActionKind) func(string) cluster.Action {
 	return func(n string) cluster.Action { return cluster.Action{Kind: kind, Node: n} }
 }
 
-func (m *model) exists(name string) bool {
-	_, err := m.cl.ConfigOf(name)
+func (m *Model) exists(name string) bool {
+	_, err := m.Cl.ConfigOf(name)
 	return err == nil
 }
 
 // onRunning applies the action to a consumer if it runs and is not frozen.
 // A stalled application cannot consume or commit; the driver asked anyway,
 // which is not a protocol event.
-func (m *model) onRunning(what string, act func(string) cluster.Action) error {
+func (m *Model) onRunning(what string, act func(string) cluster.Action) error {
 	name := m.pick(what)
-	if _, ok := m.cl.Consumer(name); !ok || m.cl.Frozen(name) {
+	if _, ok := m.Cl.Consumer(name); !ok || m.Cl.Frozen(name) {
 		return nil
 	}
 	if err := m.apply(act(name)); err != nil && !errors.Is(err, consumer.ErrStalled) {
@@ -223,10 +237,10 @@ func (m *model) onRunning(what string, act func(string) cluster.Action) error {
 	return nil
 }
 
-func (m *model) stallOrUnstall() error {
+func (m *Model) stallOrUnstall() error {
 	name := m.pick("stall")
-	c, ok := m.cl.Consumer(name)
-	if !ok || m.cl.Frozen(name) {
+	c, ok := m.Cl.Consumer(name)
+	if !ok || m.Cl.Frozen(name) {
 		return nil
 	}
 	kind := cluster.ActStall
@@ -236,13 +250,13 @@ func (m *model) stallOrUnstall() error {
 	return m.apply(cluster.Action{Kind: kind, Node: name})
 }
 
-func (m *model) freezeOrThaw() error {
+func (m *Model) freezeOrThaw() error {
 	name := m.pick("freeze")
-	if _, ok := m.cl.Consumer(name); !ok {
+	if _, ok := m.Cl.Consumer(name); !ok {
 		return nil
 	}
 	kind := cluster.ActFreeze
-	if m.cl.Frozen(name) {
+	if m.Cl.Frozen(name) {
 		kind = cluster.ActThaw
 	}
 	return m.apply(cluster.Action{Kind: kind, Node: name})
@@ -250,9 +264,9 @@ func (m *model) freezeOrThaw() error {
 
 // fireOne fires the timer of one of the nodes due next, so that timers due
 // at one instant fire in every order.
-func (m *model) fireOne() error {
+func (m *Model) fireOne() error {
 	var fires []cluster.Action
-	for _, a := range m.cl.Enabled(cluster.Bounds{}) {
+	for _, a := range m.Cl.Enabled(cluster.Bounds{}) {
 		if a.Kind == cluster.ActFire {
 			fires = append(fires, a)
 		}
@@ -260,12 +274,12 @@ func (m *model) fireOne() error {
 	if len(fires) == 0 {
 		return nil
 	}
-	return m.apply(fires[m.ch.intn("fire", len(fires))])
+	return m.apply(fires[m.ch.Intn("fire", len(fires))])
 }
 
-func (m *model) topicChange() error {
-	topics := m.cl.Topics()
-	switch m.ch.intn("topic-change", 4) {
+func (m *Model) topicChange() error {
+	topics := m.Cl.Topics()
+	switch m.ch.Intn("topic-change", 4) {
 	case 0:
 		if n, ok := topics["a"]; ok && n < 12 {
 			return m.apply(cluster.Action{Kind: cluster.ActAddPartitions, Topic: "a", Partitions: n + 1})
@@ -280,7 +294,7 @@ func (m *model) topicChange() error {
 	case 2:
 		return m.apply(cluster.Action{Kind: cluster.ActRefreshMetadata})
 	case 3:
-		if m.opts.static {
+		if m.opts.Static {
 			return m.apply(cluster.Action{Kind: cluster.ActRemoveStatic, Instance: "i-" + m.pick("remove-static")})
 		}
 	}
@@ -289,27 +303,27 @@ func (m *model) topicChange() error {
 
 // deliverOne delivers (or drops) the oldest message of one link: the
 // network delays every message by choosing what arrives next.
-func (m *model) deliverOne(kind cluster.ActionKind) error {
-	fs := m.cl.Deliverable()
+func (m *Model) deliverOne(kind cluster.ActionKind) error {
+	fs := m.Cl.Deliverable()
 	if len(fs) == 0 {
 		return nil
 	}
-	f := fs[m.ch.intn("message", len(fs))]
+	f := fs[m.ch.Intn("message", len(fs))]
 	return m.apply(cluster.Action{Kind: kind, Link: f.Link()})
 }
 
 // heal ends every fault and demands convergence (rule 6) within ten minutes
 // of logical time.
-func (m *model) heal() error {
-	for _, name := range m.cl.Names() {
+func (m *Model) heal() error {
+	for _, name := range m.Cl.Names() {
 		var acts []cluster.Action
-		if m.cl.Frozen(name) {
+		if m.Cl.Frozen(name) {
 			acts = append(acts, cluster.Action{Kind: cluster.ActThaw, Node: name})
 		}
-		if c, ok := m.cl.Consumer(name); ok && c.Stalled() {
+		if c, ok := m.Cl.Consumer(name); ok && c.Stalled() {
 			acts = append(acts, cluster.Action{Kind: cluster.ActUnstall, Node: name})
 		}
-		if m.cl.Held(name) {
+		if m.Cl.Held(name) {
 			acts = append(acts, cluster.Action{Kind: cluster.ActRelease, Node: name})
 		}
 		for _, a := range acts {
@@ -319,11 +333,11 @@ func (m *model) heal() error {
 		}
 	}
 	err := m.apply(cluster.Action{Kind: cluster.ActStabilize, Ms: cluster.DefaultStabilizeMs})
-	if v := m.cl.Violation(); v != nil {
+	if v := m.Cl.Violation(); v != nil {
 		return v
 	}
 	if err != nil && m.inStaticLeaderGap() {
-		m.staticLeaderGap = true
+		m.StaticLeaderGap = true
 		return nil
 	}
 	if err != nil {
@@ -332,7 +346,7 @@ func (m *model) heal() error {
 	return nil
 }
 
-func (m *model) watchSkips(e spec.Event) {
+func (m *Model) watchSkips(e spec.Event) {
 	if e.Kind != spec.EvDeliver {
 		return
 	}
@@ -346,25 +360,25 @@ func (m *model) watchSkips(e spec.Event) {
 // partitions are unassigned, and the leader's latest join was a static
 // return told to skip the assignment, so its metadata snapshot postdates the
 // change it should have noticed (ConsumerCoordinator.onLeaderElected).
-func (m *model) inStaticLeaderGap() bool {
-	snap := m.cl.Snapshot()
+func (m *Model) inStaticLeaderGap() bool {
+	snap := m.Cl.Snapshot()
 	if spec.CheckSettled(snap) != nil {
 		return false
 	}
 	for _, c := range snap.Consumers {
-		if cons, ok := m.cl.Consumer(c.Name); ok && c.MemberID == snap.Group.Leader {
+		if cons, ok := m.Cl.Consumer(c.Name); ok && c.MemberID == snap.Group.Leader {
 			return m.skipped[cons.Config().Address]
 		}
 	}
 	return false
 }
 
-// replay is the run as `kgroup replay` prints it: the transcript of every
+// Replay is the run as `kgroup replay` prints it: the transcript of every
 // action applied, with what happened under each.
-func (m *model) replay() string {
-	out, err := transcript.Run(strings.NewReader(m.cl.Transcript()))
+func (m *Model) Replay() string {
+	out, err := transcript.Run(strings.NewReader(m.Cl.Transcript()))
 	if err != nil {
-		return "the run's transcript does not parse: " + err.Error() + "\n" + m.cl.Transcript()
+		return "the run's transcript does not parse: " + err.Error() + "\n" + m.Cl.Transcript()
 	}
 	return out
 }
