@@ -150,6 +150,7 @@ type Consumer struct {
 	generation   int32
 	protocolName string // the assignor the group selected
 	leader       bool
+	skipped      bool // leader told to skip the assignment (KIP-814) in its last join
 	rejoinNeeded bool
 	// needsJoinPrepare: the revoke (or lost) step must run before the next JoinGroup.
 	needsJoinPrepare bool
@@ -249,6 +250,11 @@ func (c *Consumer) Protocol() spec.RebalanceProtocol { return c.protocol }
 
 // Alive reports whether the consumer still runs (not closed or failed).
 func (c *Consumer) Alive() bool { return !c.closed && !c.failed }
+
+// SkippedAssignment reports whether the consumer leads the group but was
+// told, in its last JoinGroup answer, not to assign (a static leader that
+// returned, KIP-814): it still holds the metadata of its previous round.
+func (c *Consumer) SkippedAssignment() bool { return c.leader && c.skipped }
 
 // Stalled reports whether the application has stopped polling.
 func (c *Consumer) Stalled() bool { return c.stalled }

@@ -110,7 +110,8 @@ func (c *Consumer) assignor(name string) assignors.Assignor {
 func (c *Consumer) sendSync(r *spec.JoinGroupResponse) {
 	req := &spec.SyncGroupRequest{GroupID: c.cfg.GroupID, GenerationID: c.generation, MemberID: c.memberID,
 		GroupInstanceID: c.cfg.InstanceID, ProtocolType: spec.ProtocolTypeConsumer, ProtocolName: c.protocolName}
-	if c.leader && r.SkipAssignment {
+	c.skipped = c.leader && r.SkipAssignment
+	if c.skipped {
 		// A returning static leader keeps the assignment but still watches
 		// the group's topics (onLeaderElected with skipAssignment).
 		c.takeSnapshot(r.Members)

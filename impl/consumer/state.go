@@ -23,7 +23,7 @@ func (c *Consumer) AppendState(b []byte, f spec.StateFrame) []byte {
 	b = AppendConfig(b, c.cfg)
 	b = canon.Strs(b, c.memberID, c.protocolName)
 	b = canon.Ints(b, int64(c.state), int64(c.generation), int64(c.lastGen))
-	for _, v := range []bool{c.leader, c.rejoinNeeded, c.needsJoinPrepare, c.stalled, c.coordinatorUnknown} {
+	for _, v := range []bool{c.leader, c.skipped, c.rejoinNeeded, c.needsJoinPrepare, c.stalled, c.coordinatorUnknown} {
 		b = canon.Bool(b, v)
 	}
 	// A deadline is written only where it can still matter: the heartbeat

@@ -57,9 +57,6 @@ type Model struct {
 	names []string
 	// Options: which kinds of fault the run may use.
 	opts Options
-	// skipped: consumer addresses whose latest JoinGroup answer made them
-	// leader with skipAssignment (a returning static leader, KIP-814).
-	skipped map[string]bool
 	// StaticLeaderGap: the run ended in Kafka's static-leader metadata gap
 	// (transcript static_leader_misses_metadata_change).
 	StaticLeaderGap bool
@@ -87,8 +84,7 @@ func New(ch Chooser, opts Options) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Cl: cl, ch: ch, opts: opts, skipped: map[string]bool{}, family: ch.Intn("family", len(assignorFamilies))}
-	cl.OnEvent(m.watchSkips)
+	m := &Model{Cl: cl, ch: ch, opts: opts, family: ch.Intn("family", len(assignorFamilies))}
 	// A quarter of the runs may fail the coordinator over.
 	m.opts.Failover = opts.Failover && ch.Intn("failover", 4) == 0
 	for i := range opts.Consumers {
@@ -346,15 +342,6 @@ func (m *Model) heal() error {
 	return nil
 }
 
-func (m *Model) watchSkips(e spec.Event) {
-	if e.Kind != spec.EvDeliver {
-		return
-	}
-	if r, ok := e.Msg.Body.(*spec.JoinGroupResponse); ok && r.ErrorCode == spec.None {
-		m.skipped[e.Msg.To] = r.SkipAssignment && r.Leader == r.MemberID
-	}
-}
-
 // inStaticLeaderGap recognises the one way kgroup knows Kafka's classic
 // protocol fails to converge: everything is settled and valid but some
 // partitions are unassigned, and the leader's latest join was a static
@@ -367,7 +354,7 @@ func (m *Model) inStaticLeaderGap() bool {
 	}
 	for _, c := range snap.Consumers {
 		if cons, ok := m.Cl.Consumer(c.Name); ok && c.MemberID == snap.Group.Leader {
-			return m.skipped[cons.Config().Address]
+			return cons.SkippedAssignment()
 		}
 	}
 	return false
