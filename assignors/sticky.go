@@ -134,22 +134,23 @@ func validHeader(topics map[string]int32, members []Member) bool {
 	return true
 }
 
-// distinctIDs reports whether members, in SortMembers order, have distinct
-// ids. That order puts the members with an instance id first and sorts the
-// others by id, so without instance ids a repeated id is a neighbour.
-func distinctIDs(sorted []*Member) bool {
-	if len(sorted) > 0 && sorted[0].InstanceID != "" {
+// distinctIDs reports whether the member ids, in SortMembers order, are
+// distinct. That order puts the members with an instance id first and sorts
+// the others by id, so without instance ids (instanceFirst false: the first
+// member has none) a repeated id is a neighbour.
+func distinctIDs(sorted []string, instanceFirst bool) bool {
+	if instanceFirst {
 		seen := make(map[string]struct{}, len(sorted))
-		for _, m := range sorted {
-			if _, dup := seen[m.ID]; dup {
+		for _, id := range sorted {
+			if _, dup := seen[id]; dup {
 				return false
 			}
-			seen[m.ID] = struct{}{}
+			seen[id] = struct{}{}
 		}
 		return true
 	}
 	for i := 1; i < len(sorted); i++ {
-		if sorted[i].ID == sorted[i-1].ID {
+		if sorted[i] == sorted[i-1] {
 			return false
 		}
 	}
