@@ -125,15 +125,20 @@ func SortMembers(members []Member) {
 }
 
 func compareMembers(a, b Member) int {
+	return compareIdentity(a.InstanceID, a.ID, b.InstanceID, b.ID)
+}
+
+// compareIdentity is SortMembers' order on (instance id, member id) pairs.
+func compareIdentity(aInstance, aID, bInstance, bID string) int {
 	switch {
-	case a.InstanceID != "" && b.InstanceID != "":
-		return cmp.Or(strings.Compare(a.InstanceID, b.InstanceID), strings.Compare(a.ID, b.ID))
-	case a.InstanceID != "":
+	case aInstance != "" && bInstance != "":
+		return cmp.Or(strings.Compare(aInstance, bInstance), strings.Compare(aID, bID))
+	case aInstance != "":
 		return -1
-	case b.InstanceID != "":
+	case bInstance != "":
 		return 1
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(aID, bID)
 }
 
 // emptyPlan returns a plan with an empty assignment for every member.
