@@ -61,25 +61,31 @@ func (r *wireReader) fail(format string, args ...any) {
 
 func (r *wireReader) left() int { return len(r.b) - r.at }
 
-// take returns the next n bytes, or nil after failing with what it was reading.
-func (r *wireReader) take(n int, field string) []byte {
-	if n > r.left() {
-		r.fail("%s needs %d bytes, %d left", field, n, r.left())
+// take returns the next n bytes, or nil after failing with what it was
+// reading: field and part name it (two arguments, so that no name is built
+// unless it goes into an error).
+func (r *wireReader) take(n int, field, part string) []byte {
+	if uint(n) > uint(len(r.b)-r.at) {
+		r.short(n, field, part)
 		return nil
 	}
 	r.at += n
 	return r.b[r.at-n : r.at]
 }
 
-func (r *wireReader) int16(field string) int16 {
-	if b := r.take(2, field); b != nil {
+func (r *wireReader) short(n int, field, part string) {
+	r.fail("%s%s needs %d bytes, %d left", field, part, n, r.left())
+}
+
+func (r *wireReader) int16(field, part string) int16 {
+	if b := r.take(2, field, part); b != nil {
 		return int16(binary.BigEndian.Uint16(b))
 	}
 	return 0
 }
 
-func (r *wireReader) int32(field string) int32 {
-	if b := r.take(4, field); b != nil {
+func (r *wireReader) int32(field, part string) int32 {
+	if b := r.take(4, field, part); b != nil {
 		return int32(binary.BigEndian.Uint32(b))
 	}
 	return 0
@@ -87,36 +93,36 @@ func (r *wireReader) int32(field string) int32 {
 
 // str reads a STRING that may not be null.
 func (r *wireReader) str(field string) []byte {
-	n := r.int16(field + " length")
+	n := r.int16(field, " length")
 	if n < 0 {
 		r.fail("%s has length %d", field, n)
 		return nil
 	}
-	return r.take(int(n), field)
+	return r.take(int(n), field, "")
 }
 
 // nullableStr reads a nullable STRING; ok is false for null.
 func (r *wireReader) nullableStr(field string) (s []byte, ok bool) {
-	n := r.int16(field + " length")
+	n := r.int16(field, " length")
 	if n < 0 {
 		return nil, false
 	}
-	return r.take(int(n), field), r.err == nil
+	return r.take(int(n), field, ""), r.err == nil
 }
 
 // nullableBytes reads nullable BYTES; nil for null.
 func (r *wireReader) nullableBytes(field string) []byte {
-	n := r.int32(field + " length")
+	n := r.int32(field, " length")
 	if n < 0 {
 		return nil
 	}
-	return r.take(int(n), field)
+	return r.take(int(n), field, "")
 }
 
 // count reads the count of an ARRAY that may not be null, whose elements
 // take at least minSize bytes each.
 func (r *wireReader) count(field string, minSize int) int {
-	n := r.int32(field + " count")
+	n := r.int32(field, " count")
 	switch {
 	case r.err != nil:
 		return 0
@@ -133,7 +139,11 @@ func (r *wireReader) count(field string, minSize int) int {
 // skipStrings checks an ARRAY of n STRINGs and returns its elements' bytes.
 func (r *wireReader) skipStrings(n int, field string) []byte {
 	from := r.at
-	for range n {
+	if end, ok := scanStrings(r.b, r.at, n); ok {
+		r.at = end
+		return r.b[from:end]
+	}
+	for range n { // the slow way, for the error
 		if r.str(field); r.err != nil {
 			return nil
 		}
@@ -141,21 +151,67 @@ func (r *wireReader) skipStrings(n int, field string) []byte {
 	return r.b[from:r.at]
 }
 
+// entryFields names an ARRAY of {topic STRING, partitions [int32]} and its
+// parts, for errors.
+type entryFields struct{ array, topic, partitions string }
+
+var (
+	ownedFields    = entryFields{"owned partitions", "owned partitions topic", "owned partitions partitions"}
+	assignedFields = entryFields{"assigned partitions", "assigned partitions topic", "assigned partitions partitions"}
+	userDataFields = entryFields{"assignment", "assignment topic", "assignment partitions"}
+)
+
 // topicPartitions checks an ARRAY of {topic STRING, partitions [int32]}
 // and returns its elements' bytes, their number of topics and partitions.
-func (r *wireReader) topicPartitions(field string) (entries []byte, topics, partitions int) {
-	topics = r.count(field, 6)
+func (r *wireReader) topicPartitions(f entryFields) (entries []byte, topics, partitions int) {
+	topics = r.count(f.array, 6)
 	from := r.at
-	for range topics {
-		r.str(field + " topic")
-		n := r.count(field+" partitions", 4)
-		r.take(4*n, field+" partitions")
+	if end, n, ok := scanEntries(r.b, r.at, topics); ok {
+		r.at = end
+		return r.b[from:end], topics, n
+	}
+	for range topics { // the slow way, for the error
+		r.str(f.topic)
+		n := r.count(f.partitions, 4)
+		r.take(4*n, f.partitions, "")
 		if r.err != nil {
 			return nil, 0, 0
 		}
-		partitions += n
 	}
-	return r.b[from:r.at], topics, partitions
+	panic("unreachable: scanEntries rejected what the reader accepts")
+}
+
+// scanStrings is the fast path of skipStrings: where n STRINGs from at end,
+// or false if they do not fit in b.
+func scanStrings(b []byte, at, n int) (int, bool) {
+	for range n {
+		if len(b)-at < 2 {
+			return 0, false
+		}
+		l := int(int16(binary.BigEndian.Uint16(b[at:])))
+		if l < 0 || l > len(b)-at-2 {
+			return 0, false
+		}
+		at += 2 + l
+	}
+	return at, true
+}
+
+// scanEntries is the fast path of topicPartitions: where n entries from at
+// end and how many partitions they list, or false if they do not fit in b.
+func scanEntries(b []byte, at, n int) (end, partitions int, ok bool) {
+	for range n {
+		if at, ok = scanStrings(b, at, 1); !ok || len(b)-at < 4 {
+			return 0, 0, false
+		}
+		k := int(int32(binary.BigEndian.Uint32(b[at:])))
+		if k < 0 || k > (len(b)-at-4)/4 {
+			return 0, 0, false
+		}
+		at += 4 + 4*k
+		partitions += k
+	}
+	return at, partitions, true
 }
 
 // nextString reads one element of an ARRAY of STRINGs that skipStrings or
@@ -195,17 +251,17 @@ type subscriptionView struct {
 func parseSubscription(b []byte) (subscriptionView, error) {
 	r := wireReader{b: b, what: "consumer protocol subscription"}
 	s := subscriptionView{generation: -1}
-	if s.version = r.int16("version"); s.version < 0 && r.err == nil {
+	if s.version = r.int16("version", ""); s.version < 0 && r.err == nil {
 		r.fail("version %d", s.version)
 	}
 	s.numTopics = r.count("topics", 2)
 	s.topics = r.skipStrings(s.numTopics, "topic")
 	s.userData = r.nullableBytes("user data")
 	if s.version >= 1 {
-		s.owned, _, s.ownedPartitions = r.topicPartitions("owned partitions")
+		s.owned, _, s.ownedPartitions = r.topicPartitions(ownedFields)
 	}
 	if s.version >= 2 {
-		s.generation = r.int32("generation")
+		s.generation = r.int32("generation", "")
 	}
 	if s.version >= 3 {
 		s.rack, _ = r.nullableStr("rack")
@@ -291,10 +347,10 @@ func EncodeSubscription(version int16, s spec.Subscription) ([]byte, error) {
 // keeps both lists, in order) and the assignor's user data (nil for null).
 func DecodeAssignment(b []byte) (spec.Assignment, []byte, error) {
 	r := wireReader{b: b, what: "consumer protocol assignment"}
-	if v := r.int16("version"); v < 0 && r.err == nil {
+	if v := r.int16("version", ""); v < 0 && r.err == nil {
 		r.fail("version %d", v)
 	}
-	entries, topics, _ := r.topicPartitions("assigned partitions")
+	entries, topics, _ := r.topicPartitions(assignedFields)
 	userData := r.nullableBytes("user data")
 	if r.err != nil {
 		return nil, nil, r.err

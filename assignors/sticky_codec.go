@@ -80,13 +80,13 @@ func (Sticky) DecodeUserData(b []byte) ([]spec.TopicPartition, int32, error) {
 // elements, their number of partitions and the generation.
 func parseStickyUserData(b []byte) (entries []byte, partitions int, generation int32, err error) {
 	r := wireReader{b: b, what: "sticky user data"}
-	entries, _, partitions = r.topicPartitions("assignment")
+	entries, _, partitions = r.topicPartitions(userDataFields)
 	generation = -1
 	switch rest := r.left(); {
 	case r.err != nil:
 		return nil, 0, -1, r.err
 	case rest == 4:
-		generation = r.int32("generation")
+		generation = r.int32("generation", "")
 	case rest != 0:
 		return nil, 0, -1, fmt.Errorf("sticky user data: %d bytes after the assignment, want none or a 4-byte generation", rest)
 	}
