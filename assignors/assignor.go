@@ -7,6 +7,14 @@
 // in any order, give byte-identical output. Assignors do not talk to a
 // coordinator; the consumer's group leader (impl/consumer) or the coordinator
 // calls them.
+//
+// A leader can also hand them the group as it arrives, in bytes: Kafka's
+// consumer protocol (DecodeSubscription, EncodeSubscription, DecodeAssignment,
+// EncodeAssignment) and, for the whole of a leader's work, DecodeGroup on the
+// JoinGroup members' metadata, Group.Assign, and CompactPlan.SyncAssignments
+// for the SyncGroup assignment bytes. For the sticky pair that path decodes
+// straight into the assignors' interned form and gives exactly the plan of
+// Assign on the decoded members (MemberFromSubscription).
 package assignors
 
 import (
