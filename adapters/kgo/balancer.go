@@ -3,9 +3,9 @@
 // assignor) that balances the group from the JoinGroup bytes with kgroup's
 // wire path (assignors.DecodeGroup, Group.Assign) and writes the SyncGroup
 // assignments from its compact plan. The protocol names, metadata and
-// assignments are Kafka's, so these members share groups with Java,
-// librdkafka, franz-go's own and sarama's sticky members, whichever of them
-// leads. Switching a franz-go consumer:
+// assignments are Kafka's, so these members share groups with franz-go's and
+// sarama's own sticky members (tested against kfake, each side leading) and
+// can with Java's and librdkafka's. Switching a franz-go consumer:
 //
 //	import kgroupkgo "github.com/kgroup/kgroup/adapters/kgo"
 //

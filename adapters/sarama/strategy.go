@@ -2,8 +2,8 @@
 // sarama.BalanceStrategy for Kafka's "sticky" and "cooperative-sticky"
 // protocols backed by kgroup's assignors.Sticky and CooperativeSticky. The
 // protocol names and user data are Kafka's, so these members share groups
-// with Java, librdkafka, franz-go and sarama's own sticky members, whichever
-// of them leads:
+// with sarama's own and franz-go's sticky members (tested against kfake,
+// each side leading) and can with Java's and librdkafka's:
 //
 //	import kgroupsarama "github.com/kgroup/kgroup/adapters/sarama"
 //
