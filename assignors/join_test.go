@@ -83,6 +83,43 @@ func TestWireMatchesDecoded(t *testing.T) {
 	})
 }
 
+// Damaged metadata (a member's bytes overwritten, cut or appended to) is an
+// error or, when it still parses, gives on the wire path what it gives
+// decoded: never a panic, never a different plan or error.
+func TestWireDamagedMetadata(t *testing.T) {
+	parsed, damaged := 0, 0
+	rapidtest.Rounds(t, 5, func(t *rapid.T) {
+		in := genStickyInput().Draw(t, "input")
+		for _, a := range []Assignor{Sticky{}, CooperativeSticky{}} {
+			jms := joinMembers(t, a, in.members, rapid.Int16Range(0, SubscriptionVersion).Draw(t, "version"))
+			i := rapid.IntRange(0, len(jms)-1).Draw(t, "member")
+			b := slices.Clone(jms[i].Metadata)
+			for range rapid.IntRange(1, 3).Draw(t, "damages") {
+				damaged++
+				switch at := rapid.IntRange(0, len(b)).Draw(t, "at"); rapid.IntRange(0, 5).Draw(t, "kind") {
+				case 0:
+					b = b[:at]
+				case 1:
+					b = append(b, rapid.SliceOfN(rapid.Byte(), 1, 4).Draw(t, "tail")...)
+				default: // overwrite a byte: most such damage still parses
+					if at < len(b) {
+						b[at] = rapid.Byte().Draw(t, "byte")
+					}
+				}
+			}
+			jms[i].Metadata = b
+			if _, err := DecodeGroup(a, jms); err == nil {
+				parsed++
+				checkWire(t, a, in, jms)
+			}
+		}
+	})
+	if parsed < 200 || damaged < 1000 {
+		t.Errorf("%d damages, %d damaged groups still parsed: the property barely ran", damaged, parsed)
+	}
+	t.Logf("%d damages; %d groups still parsed and were compared", damaged, parsed)
+}
+
 func checkWire(t *rapid.T, a Assignor, in stickyInput, jms []JoinMember) {
 	g, err := DecodeGroup(a, jms)
 	if err != nil {
