@@ -7,6 +7,14 @@
 // in any order, give byte-identical output. Assignors do not talk to a
 // coordinator; the consumer's group leader (impl/consumer) or the coordinator
 // calls them.
+//
+// A leader can also hand them the group as it arrives, in bytes: Kafka's
+// consumer protocol (DecodeSubscription, EncodeSubscription, DecodeAssignment,
+// EncodeAssignment) and, for the whole of a leader's work, DecodeGroup on the
+// JoinGroup members' metadata, Group.Assign, and CompactPlan.SyncAssignments
+// for the SyncGroup assignment bytes. For the sticky pair that path decodes
+// straight into the assignors' interned form and gives exactly the plan of
+// Assign on the decoded members (MemberFromSubscription).
 package assignors
 
 import (
@@ -125,15 +133,20 @@ func SortMembers(members []Member) {
 }
 
 func compareMembers(a, b Member) int {
+	return compareIdentity(a.InstanceID, a.ID, b.InstanceID, b.ID)
+}
+
+// compareIdentity is SortMembers' order on (instance id, member id) pairs.
+func compareIdentity(aInstance, aID, bInstance, bID string) int {
 	switch {
-	case a.InstanceID != "" && b.InstanceID != "":
-		return cmp.Or(strings.Compare(a.InstanceID, b.InstanceID), strings.Compare(a.ID, b.ID))
-	case a.InstanceID != "":
+	case aInstance != "" && bInstance != "":
+		return cmp.Or(strings.Compare(aInstance, bInstance), strings.Compare(aID, bID))
+	case aInstance != "":
 		return -1
-	case b.InstanceID != "":
+	case bInstance != "":
 		return 1
 	}
-	return strings.Compare(a.ID, b.ID)
+	return strings.Compare(aID, bID)
 }
 
 // emptyPlan returns a plan with an empty assignment for every member.

@@ -91,25 +91,37 @@ const (
 //
 // It accepts exactly the input Validate accepts, and rejects the rest with
 // Validate's own error, without paying Validate's set of member ids and map
-// lookup per owned partition: validHeader checks the partition counts and
-// that member ids are not empty, newStickyModel checks that they are
+// lookup per owned partition: it checks the partition counts and that member
+// ids are not empty, newStickyModel checks that they are
 // distinct once it has sorted the members, and the claim pass checks each
 // owned partition against its topic's range on the way (newStickyModel
 // returns errInvalid). On any failure, and before errTooManyPartitions,
 // Validate itself runs and supplies the error, so its messages and their
 // precedence are unchanged.
 func solveSticky(topics map[string]int32, members []Member, path solvePath, cooperative bool) (*stickyResult, error) {
-	if !validHeader(topics, members) {
-		err := Validate(topics, members)
-		stickyAssert(err != nil, "validHeader rejected what Validate accepts")
+	ok := validCounts(topics)
+	for _, m := range members {
+		ok = ok && m.ID != ""
+	}
+	build := func() (*stickyModel, error) { return newStickyModel(topics, members, cooperative) }
+	return solveModel(topics, ok, build, func() []Member { return members }, path)
+}
+
+// solveModel builds the model and computes the target; header says whether
+// the partition counts are not negative and the member ids not empty. On
+// any failure Validate, on the members, supplies the error.
+func solveModel(topics map[string]int32, header bool, build func() (*stickyModel, error), members func() []Member, path solvePath) (*stickyResult, error) {
+	if !header {
+		err := Validate(topics, members())
+		stickyAssert(err != nil, "the header check rejected what Validate accepts")
 		return nil, err
 	}
-	m, err := newStickyModel(topics, members, cooperative)
+	m, err := build()
 	if err != nil {
-		if verr := Validate(topics, members); verr != nil {
+		if verr := Validate(topics, members()); verr != nil {
 			return nil, verr
 		}
-		stickyAssert(err != errInvalid, "newStickyModel rejected what Validate accepts")
+		stickyAssert(err != errInvalid, "building the model rejected what Validate accepts")
 		return nil, err
 	}
 	if m.numClasses() == 1 && path == pathAuto {
@@ -118,38 +130,33 @@ func solveSticky(topics map[string]int32, members []Member, path solvePath, coop
 	return m.realize(m.optimalQuotas(), math.MaxInt32, nil), nil
 }
 
-// validHeader reports whether the partition counts are not negative and the
-// member ids not empty.
-func validHeader(topics map[string]int32, members []Member) bool {
+// validCounts reports whether no partition count is negative.
+func validCounts(topics map[string]int32) bool {
 	for _, n := range topics {
 		if n < 0 {
-			return false
-		}
-	}
-	for _, m := range members {
-		if m.ID == "" {
 			return false
 		}
 	}
 	return true
 }
 
-// distinctIDs reports whether members, in SortMembers order, have distinct
-// ids. That order puts the members with an instance id first and sorts the
-// others by id, so without instance ids a repeated id is a neighbour.
-func distinctIDs(sorted []*Member) bool {
-	if len(sorted) > 0 && sorted[0].InstanceID != "" {
+// distinctIDs reports whether the member ids, in SortMembers order, are
+// distinct. That order puts the members with an instance id first and sorts
+// the others by id, so without instance ids (instanceFirst false: the first
+// member has none) a repeated id is a neighbour.
+func distinctIDs(sorted []string, instanceFirst bool) bool {
+	if instanceFirst {
 		seen := make(map[string]struct{}, len(sorted))
-		for _, m := range sorted {
-			if _, dup := seen[m.ID]; dup {
+		for _, id := range sorted {
+			if _, dup := seen[id]; dup {
 				return false
 			}
-			seen[m.ID] = struct{}{}
+			seen[id] = struct{}{}
 		}
 		return true
 	}
 	for i := 1; i < len(sorted); i++ {
-		if sorted[i].ID == sorted[i-1].ID {
+		if sorted[i] == sorted[i-1] {
 			return false
 		}
 	}

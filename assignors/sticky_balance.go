@@ -38,7 +38,7 @@ func (m *stickyModel) balancedLoads() (cellFlow, load []int64) {
 // loaded members (water-filling; ties by member order).
 func (m *stickyModel) greedyLoads() (cellFlow, load []int64) {
 	C := m.numClasses()
-	cellFlow, load = make([]int64, len(m.cellMember)), make([]int64, len(m.members))
+	cellFlow, load = make([]int64, len(m.cellMember)), make([]int64, m.numMembers())
 	order := make([]int, C)
 	for c := range order {
 		order[c] = c
@@ -95,20 +95,20 @@ type balancer struct {
 }
 
 func newBalancer(m *stickyModel, flow, load []int64) *balancer {
-	n := len(m.members) + m.numClasses()
+	n := m.numMembers() + m.numClasses()
 	return &balancer{m: m, flow: flow, load: load, index: make([]int32, n), low: make([]int32, n),
 		comp: make([]int32, n), onStack: make([]bool, n)}
 }
 
 // Nodes: members 0..N-1, then classes.
-func (b *balancer) classNode(c int32) int32 { return int32(len(b.m.members)) + c }
+func (b *balancer) classNode(c int32) int32 { return int32(b.m.numMembers()) + c }
 
 // degree is the number of potential arcs out of node x; arc(x, i) returns
 // the i-th one and the cell it uses, ok false when it is not an arc now (a
 // member holding nothing of that class).
 func (b *balancer) degree(x int32) int32 {
 	m := b.m
-	if N := int32(len(m.members)); x < N {
+	if N := int32(m.numMembers()); x < N {
 		return m.memberCellStart[x+1] - m.memberCellStart[x]
 	} else {
 		return m.cellStart[x-N+1] - m.cellStart[x-N]
@@ -117,7 +117,7 @@ func (b *balancer) degree(x int32) int32 {
 
 func (b *balancer) arc(x, i int32) (y, cell int32, ok bool) {
 	m := b.m
-	if N := int32(len(m.members)); x < N {
+	if N := int32(m.numMembers()); x < N {
 		k := m.memberCells[m.memberCellStart[x]+i]
 		return b.classNode(m.cellClass[k]), k, b.flow[k] > 0
 	} else {
@@ -142,7 +142,7 @@ func (b *balancer) successors(x int32, f func(y, cell int32)) {
 func (b *balancer) worstViolation() int32 {
 	b.components()
 	best := int32(-1)
-	for u := range int32(len(b.m.members)) {
+	for u := range int32(b.m.numMembers()) {
 		if b.compMin[b.comp[u]] <= b.load[u]-2 && (best < 0 || b.load[u] > b.load[best]) {
 			best = u
 		}
@@ -215,7 +215,7 @@ func (b *balancer) closeComponent(x int32, inf int64) {
 		y := b.stack[start]
 		b.onStack[y] = false
 		b.comp[y] = id
-		if y < int32(len(b.m.members)) {
+		if y < int32(b.m.numMembers()) {
 			lowest = min(lowest, b.load[y])
 		}
 		if y == x {
@@ -237,7 +237,7 @@ func (b *balancer) closeComponent(x int32, inf int64) {
 // can reach a member at top-2 or below, as one max-flow allows.
 func (b *balancer) repair(top int64) {
 	m := b.m
-	N, C := len(m.members), m.numClasses()
+	N, C := m.numMembers(), m.numClasses()
 	node := func(x int32) int32 { return 2 + x } // balancer node -> network node
 	g := newNetwork(2+N+C, 2*N+2*len(m.cellMember))
 	for u := range int32(N) {

@@ -50,16 +50,18 @@ const (
 // the only claimant, or tiedClaim for several), which the cooperative
 // assignor needs to know what to withhold; with one generation owner already
 // tells it.
-func (m *stickyModel) resolveClaims(topics map[string]int32, cooperative bool) bool {
+func (m *stickyModel) resolveClaims(own ownership, cooperative bool) bool {
 	m.cellOwned = make([]int32, len(m.cellMember))
-	claiming, sameGen, g0 := false, true, int32(0)
-	for _, mem := range m.members {
-		if len(mem.Owned) == 0 {
+	claiming, sameGen, g0, longest := false, true, int32(0), 0
+	for v := range m.numMembers() {
+		n, g := own.claims(v)
+		if n == 0 {
 			continue
 		}
+		longest = max(longest, n)
 		if !claiming {
-			claiming, g0 = true, mem.Generation
-		} else if mem.Generation != g0 {
+			claiming, g0 = true, g
+		} else if g != g0 {
 			sameGen = false
 		}
 	}
@@ -75,19 +77,45 @@ func (m *stickyModel) resolveClaims(topics map[string]int32, cooperative bool) b
 			m.claimers = make([]int32, P)
 		}
 	}
-	longest := 0
-	for _, mem := range m.members {
-		longest = max(longest, len(mem.Owned))
-	}
 	ps, cs := make([]int32, 0, longest), make([]int32, 0, longest)
-	for v, mem := range m.members {
+	for v := range m.numMembers() {
+		n, g := own.claims(v)
+		if n == 0 {
+			continue
+		}
 		var ok bool
-		if ps, cs, ok = m.resolveOwned(mem.Owned, topics, ps[:0], cs[:0]); !ok {
+		if ps, cs, ok = own.resolve(v, ps[:0], cs[:0]); !ok {
 			return false
 		}
-		m.claim(int32(v), mem.Generation, ps, cs, gen)
+		m.claim(int32(v), g, ps, cs, gen)
 	}
 	return true
+}
+
+// ownership is where the claim pass reads the members' prior ownership:
+// decoded members (memberOwnership) or their JoinGroup bytes (wireOwnership).
+type ownership interface {
+	// claims returns how many partitions member v lists as owned (repeats
+	// and unknown topics included) and the generation it owned them in.
+	claims(v int) (n int, generation int32)
+	// resolve is resolveOwned on member v's list; ps and cs have room for
+	// claims(v) entries.
+	resolve(v int, ps, cs []int32) ([]int32, []int32, bool)
+}
+
+// memberOwnership reads the ownership of decoded members.
+type memberOwnership struct {
+	m      *stickyModel
+	topics map[string]int32
+}
+
+func (o memberOwnership) claims(v int) (int, int32) {
+	mem := o.m.members[v]
+	return len(mem.Owned), mem.Generation
+}
+
+func (o memberOwnership) resolve(v int, ps, cs []int32) ([]int32, []int32, bool) {
+	return o.m.resolveOwned(o.m.members[v].Owned, o.topics, ps, cs)
 }
 
 // resolveOwned writes to ps the partition ids of an owned list, and to cs
@@ -318,7 +346,7 @@ func (m *stickyModel) claimedByOther(p, v int32) bool {
 // cellIndex returns member v's cell in class c, or -1 if v is not in c.
 func (m *stickyModel) cellIndex(v, c int32) int32 {
 	if m.cellAt != nil && c >= 0 {
-		return m.cellAt[int(c)*len(m.members)+int(v)]
+		return m.cellAt[int(c)*m.numMembers()+int(v)]
 	}
 	return m.searchCell(v, c)
 }
@@ -329,7 +357,7 @@ func (m *stickyModel) cellRow(c int32) []int32 {
 	if m.cellAt == nil || c < 0 {
 		return nil
 	}
-	N := len(m.members)
+	N := m.numMembers()
 	return m.cellAt[int(c)*N : int(c+1)*N]
 }
 
@@ -350,7 +378,7 @@ func (m *stickyModel) searchCell(v, c int32) int32 {
 const maxCellTable = 1 << 22
 
 func (m *stickyModel) buildCellTable() {
-	N := len(m.members)
+	N := m.numMembers()
 	if m.numClasses()*N > maxCellTable {
 		return
 	}

@@ -2,8 +2,8 @@ package assignors
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/kgroup/kgroup/spec"
 )
@@ -17,107 +17,81 @@ import (
 // EncodeUserData writes the StickyAssignor user data, version 1 of the KIP-54
 // schema with KIP-341's generation: [{topic, [partition]}] then the
 // generation; topics sorted, partitions ascending. Java always writes version
-// 1, even for generation -1, and so does kgroup.
+// 1, even for generation -1, and so does kgroup. A topic whose name is longer
+// than Kafka's encoding can hold (32767 bytes; Kafka's own names are at most
+// 249 characters) is left out, so that the rest of the ownership still
+// reaches the leader; AppendUserData reports it as an error instead.
 func (Sticky) EncodeUserData(owned []spec.TopicPartition, generation int32) []byte {
+	b, _ := appendStickyUserData(nil, owned, generation, true)
+	return b
+}
+
+// AppendUserData appends EncodeUserData's bytes to dst, or fails when a
+// topic name is longer than 32767 bytes: Kafka's STRING has an int16 length.
+func (Sticky) AppendUserData(dst []byte, owned []spec.TopicPartition, generation int32) ([]byte, error) {
+	return appendStickyUserData(dst, owned, generation, false)
+}
+
+func appendStickyUserData(dst []byte, owned []spec.TopicPartition, generation int32, skipLong bool) ([]byte, error) {
 	a := spec.AssignmentOf(owned)
 	topics := spec.SortedKeys(a)
-	b := binary.BigEndian.AppendUint32(nil, uint32(len(topics)))
-	for _, t := range topics {
-		b = binary.BigEndian.AppendUint16(b, uint16(len(t)))
-		b = append(b, t...)
-		b = binary.BigEndian.AppendUint32(b, uint32(len(a[t])))
-		for _, p := range a[t] {
-			b = binary.BigEndian.AppendUint32(b, uint32(p))
-		}
+	if skipLong {
+		topics = slices.DeleteFunc(topics, func(t string) bool { return len(t) > maxWireString })
 	}
-	return binary.BigEndian.AppendUint32(b, uint32(generation))
+	w := wireWriter{b: dst, what: "sticky user data"}
+	w.int32(int32(len(topics)))
+	for _, t := range topics {
+		w.str(t, "topic")
+		w.int32s(a[t])
+	}
+	w.int32(generation)
+	if w.err != nil {
+		return nil, w.err
+	}
+	return w.b, nil
 }
 
 // DecodeUserData reads version 1 of the sticky user data, or version 0 (no
-// generation, reported as -1). Malformed bytes are an error; Kafka's
-// StickyAssignor instead ignores user data it cannot parse and treats the
-// member as owning nothing at generation -1. The topic names share one copy
-// of b, so decoding allocates twice whatever the number of topics.
+// generation, reported as -1). Malformed bytes are an error, a negative
+// count or name length among them (Kafka's schema rejects them too);
+// Kafka's StickyAssignor then ignores the user data and treats the member as
+// owning nothing at generation -1, which MemberFromSubscription does. The
+// topic names share one copy of b, so decoding allocates twice whatever the
+// number of topics.
 func (Sticky) DecodeUserData(b []byte) ([]spec.TopicPartition, int32, error) {
-	n, err := countStickyPartitions(b)
+	entries, n, gen, err := parseStickyUserData(b)
 	if err != nil {
-		return nil, -1, fmt.Errorf("sticky user data: %w", err)
+		return nil, -1, err
 	}
-	text := string(b)
+	str := sharedStrings(b)
 	owned := make([]spec.TopicPartition, 0, n)
-	r := userDataReader{b: b}
-	for range r.int32() {
-		l := int(r.int16())
-		topic := text[r.at : r.at+l]
-		r.at += l
-		for range r.int32() {
-			owned = append(owned, spec.TopicPartition{Topic: topic, Partition: r.int32()})
+	for at := 0; at < len(entries); {
+		var t, ps []byte
+		t, ps, at = nextEntry(entries, at)
+		for i := range len(ps) / 4 {
+			owned = append(owned, spec.TopicPartition{Topic: str(t), Partition: partitionAt(ps, i)})
 		}
-	}
-	gen := int32(-1)
-	if r.at < len(b) {
-		gen = r.int32()
 	}
 	return owned, gen, nil
 }
 
-// countStickyPartitions checks the layout of sticky user data and counts its
-// partitions: the array, then nothing (version 0) or exactly a generation.
-func countStickyPartitions(b []byte) (int, error) {
-	r := userDataReader{b: b}
-	topics, total := r.count(), 0
-	for range topics {
-		if l := int(r.int16()); r.bad || l < 0 || !r.skip(l) {
-			return 0, errors.New("truncated topic name")
-		}
-		n := r.count()
-		if !r.skip(4 * n) {
-			return 0, errors.New("truncated partitions")
-		}
-		total += n
+// parseStickyUserData checks the layout of sticky user data: the array, then
+// nothing (version 0) or exactly a generation. It returns the array's
+// elements, their number of partitions and the generation.
+func parseStickyUserData(b []byte) (entries []byte, partitions int, generation int32, err error) {
+	r := wireReader{b: b, what: "sticky user data"}
+	entries, _, partitions = r.topicPartitions(userDataFields)
+	generation = -1
+	switch rest := r.left(); {
+	case r.err != nil:
+		return nil, 0, -1, r.err
+	case rest == 4:
+		generation = r.int32("generation", "")
+	case rest != 0:
+		return nil, 0, -1, fmt.Errorf("sticky user data: %d bytes after the assignment, want none or a 4-byte generation", rest)
 	}
-	switch rest := len(b) - r.at; {
-	case r.bad:
-		return 0, errors.New("truncated")
-	case rest != 0 && rest != 4:
-		return 0, fmt.Errorf("%d bytes after the assignment, want none or a 4-byte generation", rest)
-	}
-	return total, nil
+	return entries, partitions, generation, nil
 }
-
-// userDataReader reads big-endian fields; past the end it reads zeros and
-// remembers it went bad.
-type userDataReader struct {
-	b   []byte
-	at  int
-	bad bool
-}
-
-func (r *userDataReader) skip(n int) bool {
-	if n < 0 || n > len(r.b)-r.at {
-		r.bad = true
-		return false
-	}
-	r.at += n
-	return true
-}
-
-func (r *userDataReader) int16() int16 {
-	if !r.skip(2) {
-		return 0
-	}
-	return int16(binary.BigEndian.Uint16(r.b[r.at-2:]))
-}
-
-func (r *userDataReader) int32() int32 {
-	if !r.skip(4) {
-		return 0
-	}
-	return int32(binary.BigEndian.Uint32(r.b[r.at-4:]))
-}
-
-// count reads an array length; a negative one (Kafka's null) is empty.
-func (r *userDataReader) count() int { return max(int(r.int32()), 0) }
 
 // EncodeUserData writes Kafka's CooperativeStickyAssignor user data: version 0
 // of its schema, {generation: int32}. Owned partitions travel in the

@@ -67,7 +67,7 @@ type stickyLevels struct {
 // class c can pass one to any member of c). Every member reached has a load of
 // β-1 or β, or the assignment was not balanced.
 func (m *stickyModel) levels(cellFlow, load []int64) stickyLevels {
-	N, C := len(m.members), m.numClasses()
+	N, C := m.numMembers(), m.numClasses()
 	lv := stickyLevels{member: make([]int32, N), class: make([]int32, C)}
 	for v := range lv.member {
 		lv.member[v] = -1
@@ -119,7 +119,7 @@ func (m *stickyModel) levels(cellFlow, load []int64) stickyLevels {
 // (a partition kept) and the rest 0; per member, a lower bound of β-1 is
 // enforced by a cost of -big on the first β-1 units, and one more unit is free.
 func (m *stickyModel) stickiest(lv stickyLevels) []int32 {
-	C, N := m.numClasses(), len(m.members)
+	C, N := m.numClasses(), m.numMembers()
 	g := newNetwork(2+C+N, C+2*len(m.cellMember)+2*N)
 	big := int64(m.numPartitions()) + 1
 	keepArc, anyArc := make([]int32, len(m.cellMember)), make([]int32, len(m.cellMember))
@@ -174,7 +174,7 @@ func (m *stickyModel) initPotentials(g *network) {
 	for c := range m.numClasses() {
 		order = append(order, m.classNode(c))
 	}
-	for v := range m.members {
+	for v := range m.numMembers() {
 		order = append(order, m.memberNode(v))
 	}
 	for _, u := range order {

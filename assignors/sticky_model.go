@@ -19,9 +19,10 @@ import (
 // Every ordering here comes from names, never from map iteration or from the
 // order of the input, which is what makes the result deterministic.
 type stickyModel struct {
-	members    []*Member // the input's members, not copied
+	ids        []string  // member ids by rank
+	members    []*Member // the input's members by rank, not copied; nil when built from JoinGroup bytes
 	topicNames []string
-	topicIndex map[string]int32
+	topicIndex map[string]int32 // nil when built from JoinGroup bytes
 	topicStart []int32
 
 	memberTopics [][]int32 // each member's subscribed topics, ascending, unique
@@ -44,33 +45,48 @@ type stickyModel struct {
 }
 
 func newStickyModel(topics map[string]int32, members []Member, cooperative bool) (*stickyModel, error) {
-	m := &stickyModel{members: make([]*Member, len(members))}
+	m := &stickyModel{members: make([]*Member, len(members)), ids: make([]string, len(members))}
 	for i := range members {
 		m.members[i] = &members[i]
 	}
 	slices.SortFunc(m.members, func(a, b *Member) int { return compareMembers(*a, *b) })
-	if !distinctIDs(m.members) {
+	for v, mem := range m.members {
+		m.ids[v] = mem.ID
+	}
+	if !distinctIDs(m.ids, len(members) > 0 && m.members[0].InstanceID != "") {
 		return nil, errInvalid
 	}
 	m.indexTopics(topics)
+	m.resolveSubscriptions()
+	if err := m.layout(topics, memberOwnership{m, topics}, cooperative); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// layout is the part of building the model that does not depend on where
+// the members come from, once ids, topicNames and memberTopics are set: it
+// numbers the partitions, groups the topics into classes and resolves the
+// ownership claims.
+func (m *stickyModel) layout(topics map[string]int32, own ownership, cooperative bool) error {
 	total := int64(0)
 	m.topicStart = make([]int32, len(m.topicNames)+1)
 	for t, name := range m.topicNames {
 		total += int64(topics[name])
 		if total > maxStickyPartitions {
-			return nil, errTooManyPartitions(total)
+			return errTooManyPartitions(total)
 		}
 		m.topicStart[t+1] = int32(total)
 	}
-	m.resolveSubscriptions()
 	m.buildClasses()
 	m.buildCellTable()
-	if !m.resolveClaims(topics, cooperative) {
-		return nil, errInvalid
+	if !m.resolveClaims(own, cooperative) {
+		return errInvalid
 	}
-	return m, nil
+	return nil
 }
 
+func (m *stickyModel) numMembers() int      { return len(m.ids) }
 func (m *stickyModel) numPartitions() int32 { return m.topicStart[len(m.topicNames)] }
 func (m *stickyModel) numClasses() int      { return len(m.cellStart) - 1 }
 
@@ -114,7 +130,7 @@ func (m *stickyModel) indexTopics(topics map[string]int32) {
 // resolveSubscriptions turns each subscription into ascending, unique topic
 // indices, dropping topics that do not exist.
 func (m *stickyModel) resolveSubscriptions() {
-	m.memberTopics = make([][]int32, len(m.members))
+	m.memberTopics = make([][]int32, m.numMembers())
 	m.sameTopics = true
 	for i, mem := range m.members {
 		if i > 0 && sameList(mem.Topics, m.members[i-1].Topics) {
@@ -127,13 +143,19 @@ func (m *stickyModel) resolveSubscriptions() {
 				list = append(list, ti)
 			}
 		}
-		if !slices.IsSorted(list) {
-			slices.Sort(list)
-		}
-		m.memberTopics[i] = slices.Compact(list)
-		if i > 0 && !slices.Equal(m.memberTopics[i], m.memberTopics[i-1]) {
-			m.sameTopics = false
-		}
+		m.setMemberTopics(i, list)
+	}
+}
+
+// setMemberTopics sets member i's topic indices to list, sorted and without
+// repeats, and notes whether it differs from the previous member's.
+func (m *stickyModel) setMemberTopics(i int, list []int32) {
+	if !slices.IsSorted(list) {
+		slices.Sort(list)
+	}
+	m.memberTopics[i] = slices.Compact(list)
+	if i > 0 && !slices.Equal(m.memberTopics[i], m.memberTopics[i-1]) {
+		m.sameTopics = false
 	}
 }
 
@@ -171,7 +193,7 @@ func (m *stickyModel) buildClasses() {
 // oneClass is buildClasses when every member subscribes to the same topics.
 func (m *stickyModel) oneClass() (groups, members [][]int32) {
 	var g []int32
-	if len(m.members) > 0 {
+	if m.numMembers() > 0 {
 		for _, t := range m.memberTopics[0] {
 			if m.topicStart[t+1] > m.topicStart[t] {
 				g = append(g, t)
@@ -181,7 +203,7 @@ func (m *stickyModel) oneClass() (groups, members [][]int32) {
 	if len(g) == 0 {
 		return nil, nil
 	}
-	all := make([]int32, len(m.members))
+	all := make([]int32, m.numMembers())
 	for i := range all {
 		all[i] = int32(i)
 	}
@@ -259,7 +281,7 @@ func hashRanks(xs []int32) uint64 {
 
 // transposeCells lists, for every member, its cells in class order.
 func (m *stickyModel) transposeCells() {
-	m.memberCellStart, m.memberCells = groupIndices(len(m.members), m.cellMember)
+	m.memberCellStart, m.memberCells = groupIndices(m.numMembers(), m.cellMember)
 }
 
 // groupIndices groups the indices of keys by key (a counting sort): the

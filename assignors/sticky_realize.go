@@ -33,11 +33,11 @@ func (m *stickyModel) realize(quota []int32, floor int32, extra []int32) *sticky
 			assign[p] = -1
 		}
 	}
-	d := dealer{m: m, assign: assign, need: need, ring: make([]int32, 0, len(m.members))}
+	d := dealer{m: m, assign: assign, need: need, ring: make([]int32, 0, m.numMembers())}
 	for c := range m.numClasses() {
 		d.deal(c, quota, floor, extra)
 	}
-	load := make([]int32, len(m.members))
+	load := make([]int32, m.numMembers())
 	for k, v := range m.cellMember { // every partition given decremented its cell's need
 		load[v] += quota[k] - need[k]
 	}
@@ -204,7 +204,7 @@ func (r *stickyResult) withhold() {
 // longer need, when there is one. plan consumes r.
 func (r *stickyResult) plan(cooperative bool) Plan {
 	m := r.m
-	N := len(m.members)
+	N := m.numMembers()
 	if cooperative {
 		r.withhold()
 	}
@@ -221,16 +221,16 @@ func (r *stickyResult) plan(cooperative bool) Plan {
 	r.list(start, ids)
 	plan := make(Plan, N)
 	runs := make([]topicRun, 0, len(m.topicNames)) // scratch: the topics of one member
-	for v, mem := range m.members {
+	for v, id := range m.ids {
 		runs = m.topicRuns(ids[start[v]:start[v+1]], runs[:0])
-		plan[mem.ID] = m.assignmentOf(ids[start[v]:start[v+1]], runs)
+		plan[id] = m.assignmentOf(ids[start[v]:start[v+1]], runs)
 	}
 	return plan
 }
 
 // list writes member v's partition ids, ascending, to ids[start[v]:start[v+1]].
 func (r *stickyResult) list(start, ids []int32) {
-	N := len(r.m.members)
+	N := r.m.numMembers()
 	fill := slices.Clone(start[:N])
 	for p, v := range r.assign {
 		if v >= 0 {

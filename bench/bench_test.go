@@ -32,15 +32,23 @@ func skipped(impl, shape string) string {
 	return ""
 }
 
-// BenchmarkAssign times every assignor on every shape, in one run:
-// BenchmarkAssign/<layout>/<fresh|existing>/<assignor>. Besides time and
-// allocations it reports the plan's quality: "moves" (partitions that left a
-// member that still exists and owned them) and "spread" (largest minus
-// smallest load; cooperative assignors withhold moving partitions in this
-// first round, so their spread may be larger until the follow-up round).
-func BenchmarkAssign(b *testing.B) {
+// BenchmarkWire is the like-for-like comparison with franz-go: the same
+// JoinGroup member metadata bytes in, SyncGroup assignment bytes out, through
+// the kgo.GroupBalancer interface (WireImpls): BenchmarkWire/<layout>/<fresh|existing>/<balancer>.
+func BenchmarkWire(b *testing.B) { benchImpls(b, WireImpls()) }
+
+// BenchmarkAssign times every assignor on every shape, in one run, kgroup
+// from decoded members: BenchmarkAssign/<layout>/<fresh|existing>/<assignor>.
+func BenchmarkAssign(b *testing.B) { benchImpls(b, Impls()) }
+
+// benchImpls times each impl on every shape. Besides time and allocations
+// it reports the plan's quality: "moves" (partitions that left a member that
+// still exists and owned them) and "spread" (largest minus smallest load;
+// cooperative assignors withhold moving partitions in this first round, so
+// their spread may be larger until the follow-up round).
+func benchImpls(b *testing.B, impls []Impl) {
 	for _, name := range ShapeNames() {
-		for _, impl := range Impls() {
+		for _, impl := range impls {
 			b.Run(name+"/"+impl.Name, func(b *testing.B) {
 				if why := skipped(impl.Name, name); why != "" {
 					b.Skip(why)
@@ -64,14 +72,15 @@ func BenchmarkAssign(b *testing.B) {
 }
 
 // BenchmarkPlanFloor measures what only materialising kgroup's sticky answer
-// for each shape costs in the output type every assignor here must return (a
-// map per member from topic to partitions): one backing array for the
-// partition numbers and one map per member, sized exactly. No assignor
-// returning this answer can allocate less or, on this machine, run much
-// faster than this.
+// for each shape costs in the output type every assignor of the decoded-input
+// comparison (BenchmarkAssign) returns (a map per member from topic to
+// partitions): one backing array for the partition numbers and one map per
+// member, sized exactly. No assignor returning this answer can allocate less
+// or, on this machine, run much faster than this:
+// BenchmarkPlanFloor/<layout>/<fresh|existing>/kgroup-sticky.
 func BenchmarkPlanFloor(b *testing.B) {
 	for _, name := range ShapeNames() {
-		b.Run(name, func(b *testing.B) {
+		b.Run(name+"/kgroup-sticky", func(b *testing.B) {
 			shape := cachedShape(name)
 			plan, err := assignors.Sticky{}.Assign(shape.Topics, shape.Members)
 			if err != nil {
@@ -105,29 +114,5 @@ func BenchmarkPlanFloor(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// BenchmarkFranzDecode times only the first half of franz-go's timed path,
-// MemberBalancer: decoding every member's JoinGroup metadata (and, for the
-// sticky balancers, nothing else). kgroup's Assign starts from decoded
-// members, so this is the part of franz-go's time that kgroup's numbers do
-// not include.
-func BenchmarkFranzDecode(b *testing.B) {
-	for _, name := range ShapeNames() {
-		for _, impl := range Impls() {
-			if !strings.HasPrefix(impl.Name, "franz") {
-				continue
-			}
-			b.Run(name+"/"+impl.Name, func(b *testing.B) {
-				in := impl.Prepare(cachedShape(name)).(franzInput)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, _, err := franzBalancer(impl.Name).MemberBalancer(in.members); err != nil {
-						b.Fatal(err)
-					}
-				}
-			})
-		}
 	}
 }

@@ -6,6 +6,7 @@ require (
 	github.com/IBM/sarama v1.61.1
 	github.com/google/go-cmp v0.7.0
 	github.com/kgroup/kgroup v0.0.0
+	github.com/kgroup/kgroup/adapters/kgo v0.0.0
 	github.com/twmb/franz-go v1.22.2
 	github.com/twmb/franz-go/pkg/kmsg v1.15.0
 )
@@ -28,3 +29,5 @@ require (
 )
 
 replace github.com/kgroup/kgroup => ../
+
+replace github.com/kgroup/kgroup/adapters/kgo => ../adapters/kgo

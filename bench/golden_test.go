@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kgroup/kgroup/assignors"
+	"github.com/kgroup/kgroup/spec"
 )
 
 var goldenPrint = flag.Bool("golden.print", false, "print the golden digests instead of checking them")
@@ -16,7 +18,8 @@ var goldenPrint = flag.Bool("golden.print", false, "print the golden digests ins
 // TestGoldenPlans pins the exact plans (the SHA-256 of their JSON) of kgroup's
 // sticky assignors on every benchmark shape, as recorded before the
 // existing-ownership path was optimised: the speed-ups must not change a
-// byte. Regenerate, only for an intended change of behaviour, with
+// byte. kgroup's franz-go balancer on the shape's JoinGroup bytes
+// (WireImpls), its SyncGroup bytes decoded, must give the very same plans. Regenerate, only for an intended change of behaviour, with
 // `go test -run TestGoldenPlans -golden.print -v`.
 func TestGoldenPlans(t *testing.T) {
 	for _, name := range ShapeNames() {
@@ -30,6 +33,19 @@ func TestGoldenPlans(t *testing.T) {
 				t.Errorf("%s: plan digest %s, recorded %s", key, got, want)
 			}
 		}
+		for _, impl := range WireImpls() {
+			if !strings.HasPrefix(impl.Name, "kgroup") {
+				continue
+			}
+			out, err := impl.Run(impl.Prepare(shape))
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := map[string]string{"kgroup-sticky": "sticky", "kgroup-coop": "cooperative-sticky"}[impl.Name]
+			if got, want := digest(t, impl.Plan(out)), goldenPlans[name+"/"+a]; got != want && !*goldenPrint {
+				t.Errorf("%s/%s from JoinGroup bytes: plan digest %s, recorded %s", name, a, got, want)
+			}
+		}
 	}
 }
 
@@ -38,6 +54,10 @@ func planDigest(t *testing.T, a assignors.Assignor, s Shape) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return digest(t, plan)
+}
+
+func digest(t *testing.T, plan map[string]spec.Assignment) string {
 	b, err := json.Marshal(plan)
 	if err != nil {
 		t.Fatal(err)

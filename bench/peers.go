@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	kgroupkgo "github.com/kgroup/kgroup/adapters/kgo"
 	"github.com/kgroup/kgroup/assignors"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -23,15 +24,14 @@ type Impl struct {
 	Plan    func(out any) map[string]spec.Assignment
 }
 
-// Impls lists kgroup's assignors and their peers, cooperative after eager.
+// Impls lists kgroup's assignors on decoded members and their peers,
+// cooperative after eager.
 func Impls() []Impl {
 	return []Impl{
 		kgroupImpl("kgroup-sticky", assignors.Sticky{}),
-		kgroupWireImpl("kgroup-wire-sticky", assignors.Sticky{}),
 		franzImpl("franz-sticky", franzBalancer("franz-sticky")),
 		saramaImpl("sarama-sticky", false),
 		kgroupImpl("kgroup-coop", assignors.CooperativeSticky{}),
-		kgroupWireImpl("kgroup-wire-coop", assignors.CooperativeSticky{}),
 		franzImpl("franz-coop", franzBalancer("franz-coop")),
 		saramaImpl("sarama-coop", true),
 	}
@@ -61,48 +61,51 @@ func kgroupImpl(name string, a assignors.Assignor) Impl {
 	}
 }
 
-// kgroupWireImpl starts where franz-go's balancer starts, from the JoinGroup
-// members' metadata bytes (the very bytes franz-go's own JoinGroupMetadata
-// writes), as a kgroup group leader would: kmsg decodes each
-// ConsumerMemberMetadata, MemberFromSubscription reads prior ownership from
-// its fields or user data, and Assign runs.
-func kgroupWireImpl(name string, a assignors.Assignor) Impl {
-	franz := franzImpl(name, franzBalancer(strings.Replace(name, "kgroup-wire", "franz", 1)))
-	return Impl{
-		Name:    name,
-		Prepare: franz.Prepare,
-		Run: func(in any) (any, error) {
-			f := in.(franzInput)
-			members := make([]assignors.Member, 0, len(f.members))
-			for _, jm := range f.members {
-				m, err := memberFromJoin(a, jm)
-				if err != nil {
-					return nil, err
-				}
-				members = append(members, m)
-			}
-			return a.Assign(f.topics, members)
-		},
-		Plan: func(out any) map[string]spec.Assignment { return out.(assignors.Plan) },
+// WireImpls lists the bytes-to-bytes comparison: JoinGroup member metadata
+// in, SyncGroup assignments out, through the kgo.GroupBalancer interface a
+// franz-go group leader calls (MemberBalancer, BalanceOrError,
+// IntoSyncAssignment), with kgroup's balancer (adapters/kgo) and franz-go's
+// own on the very same bytes, which franz-go's JoinGroupMetadata writes.
+func WireImpls() []Impl {
+	return []Impl{
+		franzWireImpl("kgroup-sticky", kgroupkgo.StickyBalancer(), franzBalancer("franz-sticky")),
+		franzWireImpl("franz-sticky", franzBalancer("franz-sticky"), franzBalancer("franz-sticky")),
+		franzWireImpl("kgroup-coop", kgroupkgo.CooperativeStickyBalancer(), franzBalancer("franz-coop")),
+		franzWireImpl("franz-coop", franzBalancer("franz-coop"), franzBalancer("franz-coop")),
 	}
 }
 
-func memberFromJoin(a assignors.Assignor, jm kmsg.JoinGroupResponseMember) (assignors.Member, error) {
-	meta := kmsg.NewConsumerMemberMetadata()
-	if err := meta.ReadFrom(jm.ProtocolMetadata); err != nil {
-		return assignors.Member{}, err
+// franzWireImpl runs b as a leader does, on the JoinGroup bytes writer
+// writes.
+func franzWireImpl(name string, b, writer kgo.GroupBalancer) Impl {
+	return Impl{
+		Name:    name,
+		Prepare: franzImpl(name, writer).Prepare,
+		Run: func(in any) (any, error) {
+			f := in.(franzInput)
+			mb, _, err := b.MemberBalancer(f.members)
+			if err != nil {
+				return nil, err
+			}
+			into, err := mb.(kgo.GroupMemberBalancerOrError).BalanceOrError(f.topics)
+			if err != nil {
+				return nil, err
+			}
+			return into.IntoSyncAssignment(), nil
+		},
+		Plan: func(out any) map[string]spec.Assignment {
+			plan := map[string]spec.Assignment{}
+			for _, a := range out.([]kmsg.SyncGroupRequestGroupAssignment) {
+				m, err := kgo.ParseConsumerSyncAssignment(a.MemberAssignment)
+				if err != nil {
+					panic(fmt.Sprintf("%s: member %s: %v", name, a.MemberID, err))
+				}
+				plan[a.MemberID] = spec.Assignment(m)
+				plan[a.MemberID].Normalize()
+			}
+			return plan
+		},
 	}
-	sub := spec.Subscription{Topics: meta.Topics, UserData: meta.UserData, GenerationID: meta.Generation}
-	for _, o := range meta.OwnedPartitions {
-		for _, p := range o.Partitions {
-			sub.OwnedPartitions = append(sub.OwnedPartitions, spec.TopicPartition{Topic: o.Topic, Partition: p})
-		}
-	}
-	instance := ""
-	if jm.InstanceID != nil {
-		instance = *jm.InstanceID
-	}
-	return assignors.MemberFromSubscription(a, jm.MemberID, instance, sub), nil
 }
 
 type franzInput struct {

@@ -1,8 +1,12 @@
 // Command report turns `go test -bench` output of the bench package into the
-// markdown tables of bench/README.md: the median of every metric over -count
-// runs, per shape and assignor, and the ratios to franz-go and sarama.
+// markdown tables of bench/README.md: per shape and implementation the
+// median of every metric over the samples, and kgroup's ratios to franz-go
+// and sarama. run.sh measures in interleaved passes (each pass runs every
+// benchmark once), so the i-th samples of kgroup and of franz-go were
+// measured minutes apart at most; the ratio columns give the median of those
+// per-pass ratios, and their range.
 //
-//	go run ./report < results.txt
+//	go run ./report results.txt [more results...]
 package main
 
 import (
@@ -16,13 +20,12 @@ import (
 	"strings"
 )
 
-// result holds every sample of every metric of one benchmark.
+// result holds every sample of every metric of one benchmark, in order.
 type result map[string][]float64
 
-var line = regexp.MustCompile(`^Benchmark(Assign|PlanFloor|FranzDecode)/(\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+var line = regexp.MustCompile(`^Benchmark(Wire|Assign|PlanFloor)/(\S+?)(-\d+)?\s+\d+\s+(.*)$`)
 
-func parse(r io.Reader) (map[string]result, error) {
-	out := map[string]result{}
+func parse(r io.Reader, out map[string]result) error {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		m := line.FindStringSubmatch(sc.Text())
@@ -37,12 +40,12 @@ func parse(r io.Reader) (map[string]result, error) {
 		for i := 0; i+1 < len(f); i += 2 {
 			v, err := strconv.ParseFloat(f[i], 64)
 			if err != nil {
-				return nil, fmt.Errorf("%s: %v", sc.Text(), err)
+				return fmt.Errorf("%s: %v", sc.Text(), err)
 			}
 			out[name][f[i+1]] = append(out[name][f[i+1]], v)
 		}
 	}
-	return out, sc.Err()
+	return sc.Err()
 }
 
 func median(xs []float64) (float64, bool) {
@@ -72,10 +75,13 @@ func ms(ns float64) string {
 }
 
 func mb(b float64) string {
-	if b >= 1e9 {
+	switch {
+	case b >= 1e9:
 		return fmt.Sprintf("%.1f GB", b/1e9)
+	case b >= 1e7:
+		return fmt.Sprintf("%.0f MB", b/1e6)
 	}
-	return fmt.Sprintf("%.1f MB", b/1e6)
+	return fmt.Sprintf("%.2f MB", b/1e6)
 }
 
 func cell(r result, metric string, format func(float64) string) string {
@@ -85,76 +91,110 @@ func cell(r result, metric string, format func(float64) string) string {
 	return "—"
 }
 
-func ratio(a, b result, metric string) string {
-	x, ok1 := a.get(metric)
-	y, ok2 := b.get(metric)
-	if !ok1 || !ok2 || y == 0 {
-		return "—"
-	}
-	return fmt.Sprintf("%.2f×", x/y)
-}
-
 func count(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func table(w io.Writer, res map[string]result, kind string) {
-	fmt.Fprintf(w, "\n#### %s\n\n", map[string]string{"sticky": "Eager: `sticky`", "coop": "Cooperative: `cooperative-sticky` (first round)"}[kind])
-	fmt.Fprintln(w, "Time per assignment (median), and franz-go's time divided by kgroup's:")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| shape | kgroup | kgroup from bytes | franz-go | franz-go decode part | sarama | franz ÷ kgroup | franz ÷ kgroup from bytes | sarama ÷ kgroup |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
-	for _, s := range shapes {
-		k, kw, f, sa := res["Assign/"+s+"/kgroup-"+kind], res["Assign/"+s+"/kgroup-wire-"+kind], res["Assign/"+s+"/franz-"+kind], res["Assign/"+s+"/sarama-"+kind]
-		fd := res["FranzDecode/"+s+"/franz-"+kind]
-		if k == nil {
-			continue
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", s,
-			cell(k, "ns/op", ms), cell(kw, "ns/op", ms), cell(f, "ns/op", ms), cell(fd, "ns/op", ms), cell(sa, "ns/op", ms),
-			ratio(f, k, "ns/op"), ratio(f, kw, "ns/op"), ratio(sa, k, "ns/op"))
+// pairedRatio is the median of a's i-th sample over b's, with the range;
+// ok is false unless both have the same number of samples.
+func pairedRatio(a, b result, metric string) (med, lo, hi float64, ok bool) {
+	x, y := a[metric], b[metric]
+	if len(x) == 0 || len(x) != len(y) {
+		return 0, 0, 0, false
 	}
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "Memory and quality (median B/op and allocs/op; moves = partitions that left a member still in the group):")
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| shape | kgroup B/op | kgroup from bytes B/op | franz-go B/op | sarama B/op | kgroup ÷ franz bytes | allocs/op kgroup / franz / sarama | moves kgroup / franz / sarama | spread kgroup / franz / sarama |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|")
+	rs := make([]float64, len(x))
+	for i := range x {
+		rs[i] = x[i] / y[i]
+	}
+	slices.Sort(rs)
+	return rs[len(rs)/2], rs[0], rs[len(rs)-1], true
+}
+
+func ratioCell(a, b result, metric string) string {
+	med, lo, hi, ok := pairedRatio(a, b, metric)
+	if !ok {
+		return "—"
+	}
+	if len(a[metric]) == 1 || metric != "ns/op" {
+		return fmt.Sprintf("%.2f×", med)
+	}
+	return fmt.Sprintf("%.2f× (%.2f–%.2f)", med, lo, hi)
+}
+
+var kinds = map[string]string{"sticky": "Eager: `sticky`", "coop": "Cooperative: `cooperative-sticky` (first round)"}
+
+// wireTable is the headline: JoinGroup bytes in, SyncGroup bytes out.
+func wireTable(w io.Writer, res map[string]result, kind string) {
+	fmt.Fprintf(w, "\n#### From bytes — %s\n\n", kinds[kind])
+	fmt.Fprintln(w, "| shape | kgroup | franz-go | franz ÷ kgroup time | kgroup B/op | franz-go B/op | kgroup ÷ franz bytes | allocs/op kgroup / franz | target | moves kgroup / franz | spread kgroup / franz |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, s := range shapes {
-		k, kw, f, sa := res["Assign/"+s+"/kgroup-"+kind], res["Assign/"+s+"/kgroup-wire-"+kind], res["Assign/"+s+"/franz-"+kind], res["Assign/"+s+"/sarama-"+kind]
+		k, f := res["Wire/"+s+"/kgroup-"+kind], res["Wire/"+s+"/franz-"+kind]
+		if k == nil || f == nil {
+			continue
+		}
+		t, _, _, ok1 := pairedRatio(f, k, "ns/op")
+		m, _, _, ok2 := pairedRatio(k, f, "B/op")
+		target := "—"
+		if ok1 && ok2 {
+			target = map[bool]string{true: "met", false: "**missed**"}[t >= 3 && m <= 0.5]
+		}
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s / %s | %s | %s / %s | %s / %s |\n", s,
+			cell(k, "ns/op", ms), cell(f, "ns/op", ms), ratioCell(f, k, "ns/op"),
+			cell(k, "B/op", mb), cell(f, "B/op", mb), ratioCell(k, f, "B/op"),
+			cell(k, "allocs/op", count), cell(f, "allocs/op", count), target,
+			cell(k, "moves", count), cell(f, "moves", count), cell(k, "spread", count), cell(f, "spread", count))
+	}
+}
+
+// assignTable is the second table: kgroup from decoded members, franz-go
+// and sarama through their own APIs.
+func assignTable(w io.Writer, res map[string]result, kind string) {
+	fmt.Fprintf(w, "\n#### Decoded input — %s\n\n", kinds[kind])
+	fmt.Fprintln(w, "| shape | kgroup | franz-go | sarama | franz ÷ kgroup time | kgroup B/op | franz-go B/op | sarama B/op | kgroup ÷ franz bytes | allocs/op kgroup / franz / sarama |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|---|---|---|")
+	for _, s := range shapes {
+		k, f, sa := res["Assign/"+s+"/kgroup-"+kind], res["Assign/"+s+"/franz-"+kind], res["Assign/"+s+"/sarama-"+kind]
 		if k == nil {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s / %s / %s | %s / %s / %s | %s / %s / %s |\n", s,
-			cell(k, "B/op", mb), cell(kw, "B/op", mb), cell(f, "B/op", mb), cell(sa, "B/op", mb), ratio(k, f, "B/op"),
-			cell(k, "allocs/op", count), cell(f, "allocs/op", count), cell(sa, "allocs/op", count),
-			cell(k, "moves", count), cell(f, "moves", count), cell(sa, "moves", count),
-			cell(k, "spread", count), cell(f, "spread", count), cell(sa, "spread", count))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s / %s |\n", s,
+			cell(k, "ns/op", ms), cell(f, "ns/op", ms), cell(sa, "ns/op", ms), ratioCell(f, k, "ns/op"),
+			cell(k, "B/op", mb), cell(f, "B/op", mb), cell(sa, "B/op", mb), ratioCell(k, f, "B/op"),
+			cell(k, "allocs/op", count), cell(f, "allocs/op", count), cell(sa, "allocs/op", count))
 	}
 }
 
 func floor(w io.Writer, res map[string]result) {
-	fmt.Fprintln(w, "\n#### Output floor (`BenchmarkPlanFloor`): materialising the answer alone")
-	fmt.Fprintln(w, "\n| shape | ns/op | B/op | kgroup-sticky ÷ floor time | franz ÷ floor time | franz B/op ÷ 2 |")
-	fmt.Fprintln(w, "|---|---|---|---|---|---|")
+	fmt.Fprintln(w, "\n#### Output floor of the decoded-input API (`BenchmarkPlanFloor`): materialising its answer alone")
+	fmt.Fprintln(w, "\n| shape | ns/op | B/op | kgroup-sticky ÷ floor time | franz ÷ floor time |")
+	fmt.Fprintln(w, "|---|---|---|---|---|")
 	for _, s := range shapes {
-		fl := res["PlanFloor/"+s]
+		fl := res["PlanFloor/"+s+"/kgroup-sticky"]
 		if fl == nil {
 			continue
 		}
-		half := "—"
-		if v, ok := res["Assign/"+s+"/franz-sticky"].get("B/op"); ok {
-			half = mb(v / 2)
-		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", s, cell(fl, "ns/op", ms), cell(fl, "B/op", mb),
-			ratio(res["Assign/"+s+"/kgroup-sticky"], fl, "ns/op"), ratio(res["Assign/"+s+"/franz-sticky"], fl, "ns/op"), half)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s |\n", s, cell(fl, "ns/op", ms), cell(fl, "B/op", mb),
+			ratioCell(res["Assign/"+s+"/kgroup-sticky"], fl, "ns/op"), ratioCell(res["Assign/"+s+"/franz-sticky"], fl, "ns/op"))
 	}
 }
 
 func main() {
-	res, err := parse(os.Stdin)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+	res := map[string]result{}
+	for _, name := range os.Args[1:] {
+		f, err := os.Open(name)
+		if err == nil {
+			err = parse(f, res)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 	}
-	table(os.Stdout, res, "sticky")
-	table(os.Stdout, res, "coop")
+	for _, kind := range []string{"sticky", "coop"} {
+		wireTable(os.Stdout, res, kind)
+	}
+	for _, kind := range []string{"sticky", "coop"} {
+		assignTable(os.Stdout, res, kind)
+	}
 	floor(os.Stdout, res)
 }
