@@ -10,9 +10,12 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
-// maxSettleSteps bounds one settle; a protocol that keeps messages flowing
-// forever without time passing is a bug.
-const maxSettleSteps = 100000
+// settleBudget bounds one settle: a protocol that keeps messages flowing
+// without time passing (a group rebalancing endlessly at one instant) is a
+// bug. A rebalance costs each consumer about a dozen messages, two rounds
+// of them under the cooperative protocol; the budget allows several times
+// that per consumer.
+func (cl *Cluster) settleBudget() int { return 2000 + 100*len(cl.nodes) }
 
 // network holds the messages in flight, in the order they were sent.
 type network struct {
@@ -118,7 +121,8 @@ func (cl *Cluster) heldMsg(m spec.Message) bool {
 // settle delivers messages, oldest deliverable first, until none is left
 // outside held links. Time does not move.
 func (cl *Cluster) settle() error {
-	for range maxSettleSteps {
+	budget := cl.settleBudget()
+	for range budget {
 		ds := cl.Deliverable()
 		i := slices.IndexFunc(ds, func(f Flight) bool { return !cl.heldMsg(f.Msg) })
 		if i < 0 {
@@ -127,7 +131,7 @@ func (cl *Cluster) settle() error {
 		cl.deliver(cl.take(ds[i].ID))
 		cl.checker.Step(cl.Snapshot())
 	}
-	return fmt.Errorf("cluster: messages still flowing after %d deliveries at time %d", maxSettleSteps, cl.now)
+	return fmt.Errorf("cluster: messages still flowing after %d deliveries at time %d", budget, cl.now)
 }
 
 func (cl *Cluster) settleIfAuto() {
