@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/kgroup/kgroup/impl/consumer"
@@ -249,10 +250,12 @@ func (cl *Cluster) doSystem(a Action) error {
 	case ActSettle:
 		return cl.settle()
 	case ActHold:
+		cl.net.held = maps.Clone(cl.net.held) // clones share it: copy on write
 		cl.net.held[a.Node] = true
 		cl.stepped(a.Kind, a.Node, nil)
 		return nil
 	case ActRelease:
+		cl.net.held = maps.Clone(cl.net.held)
 		delete(cl.net.held, a.Node)
 		cl.stepped(a.Kind, a.Node, nil)
 		cl.after()

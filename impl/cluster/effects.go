@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"maps"
+
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
@@ -105,6 +107,7 @@ func (cl *Cluster) consumeAll(count int64) {
 func (cl *Cluster) changeTopics(a Action) {
 	switch a.Kind {
 	case ActCreateTopic, ActAddPartitions:
+		cl.topics = maps.Clone(cl.topics) // clones share it: copy on write
 		cl.topics[a.Topic] = a.Partitions
 		kind := spec.EvCreateTopic
 		if a.Kind == ActAddPartitions {
@@ -113,6 +116,7 @@ func (cl *Cluster) changeTopics(a Action) {
 		cl.log(spec.Event{Kind: kind, Topic: a.Topic, Count: a.Partitions})
 		cl.stepped(a.Kind, "", nil)
 	case ActDeleteTopic:
+		cl.topics = maps.Clone(cl.topics)
 		delete(cl.topics, a.Topic)
 		cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: a.Topic})
 		cl.stepped(a.Kind, "", nil)

@@ -148,9 +148,8 @@ func (cl *Cluster) Clone() *Cluster {
 		c.retired = maps.Clone(nd.retired)
 		n.nodes[name] = &c
 	}
-	n.topics = maps.Clone(cl.topics)
+	// topics and held links are copied when written, so they are shared.
 	n.net.flight = slices.Clone(cl.net.flight)
-	n.net.held = maps.Clone(cl.net.held)
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil

@@ -85,15 +85,13 @@ func AppendConfig(b []byte, cfg Config) []byte {
 func (c *Consumer) LastCorrelation() int32 { return c.corr }
 
 // Clone returns a deep copy that evolves independently of c. Assignors and
-// values the consumer never modifies in place are shared.
+// values the consumer replaces but never modifies in place are shared.
 func (c *Consumer) Clone() *Consumer {
 	n := *c
 	n.out = Output{}
 	n.owned = slices.Clone(c.owned)
 	n.positions = maps.Clone(c.positions)
-	n.lastPlan = slices.Clone(c.lastPlan)
-	n.topics = maps.Clone(c.topics)
-	n.snapshot = maps.Clone(c.snapshot)
+	// lastPlan, topics and snapshot are replaced, never modified: shared.
 	n.inflight = slices.Clone(c.inflight)
 	if c.revoking != nil {
 		r := *c.revoking
