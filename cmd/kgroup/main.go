@@ -4,9 +4,11 @@
 //	kgroup sim [FILE]        run a scenario (the built-in demo without FILE)
 //	kgroup assign            JSON assignment request on stdin, plan on stdout
 //	kgroup replay FILE       run a transcript and print it with outputs
+//	kgroup explore [flags]   explore every behaviour within bounds
 //
 // Exit codes: 0 success, 1 the run itself failed (a rule was broken, a
-// scenario did not converge), 2 bad usage or bad input.
+// scenario did not converge), 2 bad usage or bad input, 3 inconclusive
+// (explore stopped at a bound before exploring everything).
 package main
 
 import (
@@ -22,6 +24,8 @@ commands:
                  (three consumers, one crashes). kgroup sim -h for the language.
   assign         read an assignment request (JSON) on stdin, write the plan on stdout
   replay FILE    run a transcript (- for stdin) and print it with every output
+  explore        explore every behaviour of the real state machines within bounds
+                 (kgroup explore -h for the bounds)
 `
 
 func main() {
@@ -41,6 +45,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAssign(args[1:], stdin, stdout, stderr)
 	case "replay":
 		return runReplay(args[1:], stdin, stdout, stderr)
+	case "explore":
+		return runExplore(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -115,3 +115,23 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("code %d %q", code, errs)
 	}
 }
+
+func TestExplore(t *testing.T) {
+	code, out, errs := runCLI(t, "", "explore", "-stable", "-perturbations", "0", "-quiet")
+	if code != 0 || !strings.Contains(out, "every rule held") || errs != "" {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	code, out, errs = runCLI(t, "", "explore", "-plant", "double-assign", "-quiet")
+	if code != 1 || !strings.Contains(out, "VIOLATION: at 0: exclusive ownership") || !strings.Contains(out, "cluster topics=t:2 initial-delay=0 plant=double-assign manual") {
+		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
+	}
+	if code, out, _ = runCLI(t, "", "explore", "-max-states", "10", "-quiet"); code != 3 || !strings.Contains(out, "not exhaustive") {
+		t.Fatalf("code %d stdout %s", code, out)
+	}
+	for _, bad := range [][]string{{"-consumers", "0"}, {"-consumers", "99"}, {"-plant", "nope"}, {"-network", "carrier-pigeon"},
+		{"-partitions", "-1"}, {"-depth", "-2"}, {"-bogus"}, {"extra"}} {
+		if code, _, errs := runCLI(t, "", append([]string{"explore"}, bad...)...); code != 2 || errs == "" {
+			t.Errorf("explore %v: code %d, stderr %q", bad, code, errs)
+		}
+	}
+}
