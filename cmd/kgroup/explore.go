@@ -52,14 +52,15 @@ func runExplore(args []string, stdout, stderr io.Writer) int {
 	symmetry := fs.Bool("symmetry", true, "treat consumers that differ only in name as interchangeable")
 	workers := fs.Int("workers", 0, "states expanded in parallel (0: one per CPU)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
+	pos, err := parseFlags(fs, args)
+	if err == flag.ErrHelp {
+		return 0
+	}
+	if err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "kgroup explore: unexpected argument %q\n", fs.Arg(0))
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "kgroup explore: unexpected argument %q\n", pos[0])
 		return 2
 	}
 	sc.Partitions, sc.AddPartitionsUpTo = int32(*partitions), int32(*addTo)
@@ -67,7 +68,6 @@ func runExplore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "kgroup explore: -partitions and -add-partitions are 0 to 64; -depth, -max-states, -workers are not negative")
 		return 2
 	}
-	var err error
 	if sc.Plant, err = mutant.ParseSet(*plant); err != nil {
 		fmt.Fprintln(stderr, "kgroup explore: "+err.Error())
 		return 2

@@ -5,6 +5,7 @@
 //	kgroup assign            JSON assignment request on stdin, plan on stdout
 //	kgroup replay FILE       run a transcript and print it with outputs
 //	kgroup explore [flags]   explore every behaviour within bounds
+//	kgroup check FILE        check a history of commits for linearizability
 //
 // Exit codes: 0 success, 1 the run itself failed (a rule was broken, a
 // scenario did not converge), 2 bad usage or bad input, 3 inconclusive
@@ -12,6 +13,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,6 +28,8 @@ commands:
   replay FILE    run a transcript (- for stdin) and print it with every output
   explore        explore every behaviour of the real state machines within bounds
                  (kgroup explore -h for the bounds)
+  check FILE     check a history of commits and fetches (JSON lines) for
+                 linearizability; --html FILE draws it
 `
 
 func main() {
@@ -47,6 +51,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runReplay(args[1:], stdin, stdout, stderr)
 	case "explore":
 		return runExplore(args[1:], stdout, stderr)
+	case "check":
+		return runCheck(args[1:], stdin, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -61,4 +67,20 @@ func openInput(name string, stdin io.Reader) (io.ReadCloser, error) {
 		return io.NopCloser(stdin), nil
 	}
 	return os.Open(name)
+}
+
+// parseFlags parses flags wherever they stand among the positional words,
+// which it returns in order. -h gives flag.ErrHelp.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

@@ -135,3 +135,32 @@ func TestExplore(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckHistory(t *testing.T) {
+	dir := t.TempDir()
+	hist := filepath.Join(dir, "h.jsonl")
+	if code, _, errs := runCLI(t, "", "replay", "--history", hist, "../../impl/testdata/crash_three_consumers.txt"); code != 0 {
+		t.Fatalf("replay: %d %s", code, errs)
+	}
+	html := filepath.Join(dir, "h.html")
+	code, out, errs := runCLI(t, "", "check", hist, "--html", html, "--quiet")
+	if b, err := os.ReadFile(html); code != 0 || !strings.HasPrefix(out, "ok: ") || errs != "" || err != nil || !strings.Contains(string(b), "<html") {
+		t.Fatalf("code %d stdout %q stderr %q html %v", code, out, errs, err)
+	}
+	commit := `{"v":1,"client":"a","call":1,"return":2,"op":"commit","input":{"group":"g","generation":1,"member":"a-1","offsets":[{"topic":"t","partition":0,"offset":7}]},"output":{"partitions":[{"topic":"t","partition":0,"error":"NONE"}]}}`
+	stale := `{"v":1,"client":"b","call":3,"return":4,"op":"fetch","input":{"group":"g","partitions":[{"topic":"t","partition":0}]},"output":{"error":"NONE","partitions":[{"topic":"t","partition":0,"offset":5}]}}`
+	if code, out, _ := runCLI(t, commit+"\n"+stale+"\n", "check", "-", "--quiet"); code != 1 || !strings.Contains(out, "illegal: the operations on g/t-0") {
+		t.Fatalf("stale fetch: code %d stdout %q", code, out)
+	}
+	if code, out, _ := runCLI(t, commit+"\n", "check", "--timeout", "1ns", "-", "--quiet"); code != 3 || !strings.HasPrefix(out, "unknown") {
+		t.Fatalf("timeout: code %d stdout %q", code, out)
+	}
+	for _, bad := range [][]string{{"check"}, {"check", "a", "b"}, {"check", "--bogus", "-"}, {"check", "/no/such/file"}} {
+		if code, out, _ := runCLI(t, "", bad...); code != 2 || out != "" {
+			t.Errorf("%v: code %d stdout %q", bad, code, out)
+		}
+	}
+	if code, out, errs := runCLI(t, `{"v":1}`+"\n", "check", "-"); code != 2 || out != "" || !strings.Contains(errs, "history line 1") {
+		t.Errorf("malformed: code %d stdout %q stderr %q", code, out, errs)
+	}
+}

@@ -3,6 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
+
+	"github.com/kgroup/kgroup/impl/cluster"
+	"github.com/kgroup/kgroup/linearizability"
 
 	"github.com/kgroup/kgroup/impl/transcript"
 )
@@ -11,11 +15,15 @@ import (
 // command's output. A transcript in which a rule is broken exits 1.
 func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-		fmt.Fprintf(stdout, "usage: kgroup replay FILE (- for stdin)\n\n%s\n", transcript.Help)
+		fmt.Fprintf(stdout, "usage: kgroup replay [--history OUT.jsonl] FILE (- for stdin)\n\n%s\n", transcript.Help)
 		return 0
 	}
+	history := ""
+	if len(args) == 3 && (args[0] == "--history" || args[0] == "-history") {
+		history, args = args[1], args[2:]
+	}
 	if len(args) != 1 {
-		fmt.Fprintln(stderr, "usage: kgroup replay FILE (- for stdin); kgroup replay -h lists the commands")
+		fmt.Fprintln(stderr, "usage: kgroup replay [--history OUT.jsonl] FILE (- for stdin); kgroup replay -h lists the commands")
 		return 2
 	}
 	f, err := openInput(args[0], stdin)
@@ -24,10 +32,17 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	defer f.Close()
-	out, err := transcript.Run(f)
+	var recs []*linearizability.Recorder
+	out, err := transcript.RunWith(f, func(cl *cluster.Cluster) { recs = append(recs, linearizability.Record(cl)) })
 	if err != nil {
 		fmt.Fprintf(stderr, "kgroup replay: %s: %v\n", args[0], err)
 		return 2
+	}
+	if history != "" {
+		if err := writeHistory(history, recs); err != nil {
+			fmt.Fprintln(stderr, "kgroup replay: "+err.Error())
+			return 2
+		}
 	}
 	io.WriteString(stdout, out)
 	if transcript.Violated(out) {
@@ -35,4 +50,35 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeHistory writes the commits, fetches and syncs of the transcript's
+// clusters (for kgroup check), one cluster after the other.
+func writeHistory(path string, recs []*linearizability.Recorder) error {
+	var ops []linearizability.Op
+	var offset int64
+	for _, r := range recs {
+		h := r.History()
+		var last int64
+		for _, op := range h {
+			op.Call += offset
+			if op.Return != nil {
+				ret := *op.Return + offset
+				op.Return = &ret
+				last = max(last, ret)
+			}
+			last = max(last, op.Call)
+			ops = append(ops, op)
+		}
+		offset += last + 1
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := linearizability.Write(f, ops); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

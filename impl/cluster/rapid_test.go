@@ -1,26 +1,38 @@
 package cluster_test
 
 import (
+	"fmt"
 	"testing"
 
-	"github.com/kgroup/kgroup/internal/randmodel"
 	"pgregory.net/rapid"
+
+	"github.com/kgroup/kgroup/internal/randmodel"
+	"github.com/kgroup/kgroup/linearizability"
 )
 
-// TestRapidClassic runs the random model (model_test.go) under rapid: eager
-// and cooperative consumers, static and dynamic, every rule of spec checked
-// after every step, convergence demanded at the end. A failing run is shrunk
-// and printed as a transcript that `kgroup replay` reproduces; rapid prints
-// the seed to run it again.
+// TestRapidClassic runs the random model (internal/randmodel) under rapid:
+// eager and cooperative consumers, static and dynamic, every rule of spec
+// checked after every step, convergence demanded at the end, and the history
+// of commits and fetches checked for linearizability. A failing run is
+// shrunk and printed as a transcript that `kgroup replay` reproduces; rapid
+// prints the seed to run it again.
 func TestRapidClassic(t *testing.T) {
 	t.Parallel()
-	var runs, actions, states int64
+	var runs, actions, states, ops int64
 	rapid.Check(t, func(rt *rapid.T) {
 		m, err := randmodel.New(randmodel.Rapid{T: rt}, randmodel.Defaults)
 		if err != nil {
 			rt.Fatal(err)
 		}
+		rec := linearizability.Record(m.Cl)
 		err = m.Run()
+		if err == nil {
+			h := rec.History()
+			ops += int64(len(h))
+			if res := linearizability.Check(h, linearizability.Options{}); res.Verdict != linearizability.Ok {
+				err = fmt.Errorf("the history of commits and fetches is %s at %s", res.Verdict, res.Register)
+			}
+		}
 		runs++
 		actions += int64(len(m.Cl.Actions()))
 		states += m.Cl.StepsChecked()
@@ -28,5 +40,5 @@ func TestRapidClassic(t *testing.T) {
 			rt.Fatalf("%v\ntranscript (save it and run kgroup replay on it):\n%s", err, m.Replay())
 		}
 	})
-	t.Logf("%d runs, %d actions, %d states checked against every rule", runs, actions, states)
+	t.Logf("%d runs, %d actions, %d states checked against every rule, %d operations checked for linearizability", runs, actions, states, ops)
 }

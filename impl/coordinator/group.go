@@ -85,6 +85,7 @@ type group struct {
 	initialDelayRunning  bool
 	joinTimer, syncTimer timer
 	offsets              map[spec.TopicPartition]offset
+	planted              *plantedState // what planted bugs keep; nil without them
 }
 
 type offset struct {

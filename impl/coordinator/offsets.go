@@ -31,8 +31,7 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 		} else {
 			rec := c.newOffsetRecord()
 			*rec = OffsetRecord{GroupID: g.id, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}
-			c.record(Record{Offset: rec})
-			g.apply(rec) // what replaying the record does
+			c.store(g, r.MemberID, rec)
 		}
 		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
 	}
@@ -132,7 +131,7 @@ func (c *Coordinator) fetch(r *spec.OffsetFetchRequest) *spec.OffsetFetchRespons
 	for _, tp := range tps {
 		p := spec.OffsetFetchPartition{TopicPartition: tp, Offset: -1}
 		if g != nil {
-			if o, found := g.offsets[tp]; found {
+			if o, found := c.committed(g, tp); found {
 				p.Offset, p.Metadata = o.value, o.metadata
 			}
 		}

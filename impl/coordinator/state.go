@@ -97,7 +97,7 @@ func (e stateEncoder) group(b []byte, g *group) []byte {
 	for _, tp := range sortedPartitions(g.offsets) {
 		b = canon.Str(b, g.offsets[tp].metadata)
 	}
-	return b
+	return g.planted.appendState(b)
 }
 
 func (e stateEncoder) member(b []byte, m *member) []byte {
@@ -181,6 +181,7 @@ func (g *group) clone() *group {
 	ng.pendingSync = maps.Clone(g.pendingSync)
 	ng.supporters = maps.Clone(g.supporters)
 	ng.offsets = maps.Clone(g.offsets)
+	ng.planted = g.planted.clone()
 	ng.joinTimer.group, ng.syncTimer.group = &ng, &ng
 	return &ng
 }

@@ -72,6 +72,7 @@ type Session struct {
 	quiet      bool // trace messages=off: callbacks and group states only
 	reported   bool // the first violation has been printed
 	stats      stats
+	onCluster  func(*cluster.Cluster)
 }
 
 // NewSession starts a session with no cluster.
@@ -143,6 +144,9 @@ func (s *Session) newCluster(line string) error {
 		return err
 	}
 	s.cl, s.reported, s.stats = cl, false, stats{}
+	if s.onCluster != nil {
+		s.onCluster(cl)
+	}
 	cl.OnEvent(func(e spec.Event) { s.stats.observe(cl, e) })
 	return nil
 }

@@ -19,9 +19,12 @@ package transcript
 
 import (
 	"bufio"
+
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/kgroup/kgroup/impl/cluster"
 )
 
 // maxLine bounds one transcript line.
@@ -30,13 +33,18 @@ const maxLine = 1 << 20
 // Run executes a transcript and returns it with every command's output
 // filled in. It fails only on a malformed file; a command that fails prints
 // "error: ..." as the last line of its output.
-func Run(r io.Reader) (string, error) {
+func Run(r io.Reader) (string, error) { return RunWith(r, nil) }
+
+// RunWith is Run, calling onCluster on every cluster the transcript creates
+// before any command acts on it (to attach a recorder, say).
+func RunWith(r io.Reader, onCluster func(*cluster.Cluster)) (string, error) {
 	blocks, err := parse(r)
 	if err != nil {
 		return "", err
 	}
 	var out strings.Builder
 	s := NewSession()
+	s.onCluster = onCluster
 	for _, b := range blocks {
 		if b.comment {
 			out.WriteString(b.text + "\n")

@@ -46,11 +46,29 @@ const (
 	// ForgetGroupRecord: the coordinator installs the leader's assignment
 	// without persisting it (DESIGN §3, the log rebuilds the state).
 	ForgetGroupRecord
+	// StaleFetchCache: the coordinator answers OffsetFetch from a cache
+	// that commits do not update (linearizability: a fetch returns an
+	// offset older than an acknowledged commit).
+	StaleFetchCache
+	// UnpersistedCommit: the coordinator acknowledges and applies a commit
+	// without writing its record, so a failover loses it (linearizability,
+	// and rule 3 across the failover).
+	UnpersistedCommit
+	// ReorderedCommits: the coordinator acknowledges a member's commit but
+	// applies it only after that member's next one (linearizability: two
+	// commits of one client applied out of order).
+	ReorderedCommits
 	numBugs
 )
 
 var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
-	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record"}
+	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record",
+	"stale-fetch-cache", "unpersisted-commit", "reordered-commits"}
+
+// HistoryOnly lists the bugs that break no rule a single state shows: only
+// a history of the clients' commits and fetches (package linearizability)
+// reveals them.
+func HistoryOnly() []Bug { return []Bug{StaleFetchCache, ReorderedCommits} }
 
 // All lists every bug, in order.
 func All() []Bug {

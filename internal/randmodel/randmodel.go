@@ -70,6 +70,9 @@ type Options struct {
 	Failover  bool       // may move the group to a new coordinator
 	Static    bool       // some consumers are static members (KIP-345)
 	Bugs      mutant.Set // planted in every state machine
+	// KeepGoing runs on after a rule breaks, for checkers that look at the
+	// whole run (the history checker of package linearizability).
+	KeepGoing bool
 }
 
 // Defaults are the options kgroup's tests run with.
@@ -143,7 +146,7 @@ func (m *Model) Run() error {
 		if err := m.step(); err != nil {
 			return err
 		}
-		if err := m.Cl.Violation(); err != nil {
+		if err := m.Cl.Violation(); err != nil && !m.opts.KeepGoing {
 			return err
 		}
 	}
