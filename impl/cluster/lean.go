@@ -269,3 +269,9 @@ func (cl *Cluster) cloneLean(n *Cluster) {
 		}
 	}
 }
+
+// Due lists the nodes whose timer is due at NextDeadline (the coordinator
+// first, then consumers by name): those `fire` may act on. A driver that
+// must do something before a consumer's timer fires (the simulator brings
+// the application's progress up to date) fires them one by one.
+func (cl *Cluster) Due() []string { return cl.dueNodes() }
