@@ -222,18 +222,28 @@ func (e *engine) advance(t int64) {
 // consumer's processed records up to date first (its timers may commit).
 func (e *engine) fireDue() {
 	td, _ := e.cl.NextDeadline()
-	e.advance(td)
+	if td > e.now() {
+		e.w.before(e, td) // fire moves time to td itself
+	}
 	for _, name := range e.cl.Due() {
 		if p := e.procs[name]; p != nil && p.live {
 			// handing the records over is a step of the consumer, which
 			// may do what its timer was due for (an auto-commit)
-			if e.materialize(p); !slices.Contains(e.cl.Due(), name) {
-				continue
-			}
+			e.materialize(p)
+		}
+		// fire moves time to the next deadline: only while that is now
+		if next, ok := e.cl.NextDeadline(); !ok || next != td {
+			return
+		}
+		if !slices.Contains(e.cl.Due(), name) {
+			continue
 		}
 		e.ctx = stepCtx{fire: name}
 		if e.apply(cluster.Action{Kind: cluster.ActFire, Node: name}) != nil {
 			return
+		}
+		if name == spec.CoordinatorNode {
+			e.ob.coordinatorFired()
 		}
 	}
 }

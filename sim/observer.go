@@ -233,6 +233,7 @@ func (ob *observer) groupState(ev spec.Event, ctx stepCtx) {
 		}
 		clear(ob.revokedSince)
 		ob.metaChanged = false
+		ob.refreshMembers()
 	case spec.Empty.String(), spec.Dead.String():
 		ob.closeOpen(now)
 	}

@@ -53,7 +53,7 @@ type part struct {
 	lastRb   int // the last rebalance in which it stopped progressing
 	// createdLate: it appeared after the group formed
 	createdLate bool
-	cause    string
+	cause       string
 }
 
 // seg is one stretch of a partition's Gantt row: from At on, held by Owner

@@ -58,10 +58,18 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0)) // flags may follow the file
+		args = fs.Args()[1:]
 	}
-	scs, code := loadScenarios(fs.Args(), f, stderr)
+	scs, code := loadScenarios(files, f, stderr)
 	if code != 0 {
 		return code
 	}
