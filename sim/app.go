@@ -91,6 +91,7 @@ type proc struct {
 	parkedLinks []*link
 	trouble     string // why it last lost its membership, for causes
 	lastDrain   int64  // the last revoke callback's own work, ms
+	nextCommit  int64  // no auto-commit before this (see mayCommit)
 	onClosed    func() // a deploy waits for the close
 }
 

@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 
 	"github.com/kgroup/kgroup/impl/cluster"
@@ -226,17 +225,24 @@ func (e *engine) fireDue() {
 		e.w.before(e, td) // fire moves time to td itself
 	}
 	for _, name := range e.cl.Due() {
-		if p := e.procs[name]; p != nil && p.live {
+		x := e.procs[name]
+		if x != nil && x.live && e.mayCommit(x, td) {
 			// handing the records over is a step of the consumer, which
 			// may do what its timer was due for (an auto-commit)
-			e.materialize(p)
+			e.materialize(x)
 		}
 		// fire moves time to the next deadline: only while that is now
 		if next, ok := e.cl.NextDeadline(); !ok || next != td {
 			return
 		}
-		if !slices.Contains(e.cl.Due(), name) {
-			continue
+		if x != nil {
+			c, ok := e.cl.Consumer(name)
+			if !ok {
+				continue
+			}
+			if at, armed := c.NextDeadline(); !armed || max(at, e.now()) != td {
+				continue
+			}
 		}
 		e.ctx = stepCtx{fire: name}
 		if e.apply(cluster.Action{Kind: cluster.ActFire, Node: name}) != nil {
@@ -246,6 +252,14 @@ func (e *engine) fireDue() {
 			e.ob.coordinatorFired()
 		}
 	}
+}
+
+// mayCommit: a timer of x firing at t may commit its positions: its
+// auto-commit may be due (the client arms it auto.commit.interval.ms after
+// each auto-commit and each assignment; a failed commit retries sooner),
+// or a metadata change may make its poll rejoin and revoke.
+func (e *engine) mayCommit(x *proc, t int64) bool {
+	return t >= x.nextCommit || e.ob.metaChanged
 }
 
 func (e *engine) report() {

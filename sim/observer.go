@@ -110,6 +110,16 @@ func (ob *observer) note(at int64, format string, args ...any) {
 	ob.timeline = append(ob.timeline, fmt.Sprintf("%9s  ", formatClock(at))+fmt.Sprintf(format, args...))
 }
 
+// autoCommitMs is x's auto.commit.interval.ms (0 when off: nothing is
+// skipped then).
+func (ob *observer) autoCommitMs(x *proc) int64 {
+	cfg, err := ob.e.cl.ConfigOf(x.name)
+	if err != nil || !cfg.AutoCommit {
+		return 0
+	}
+	return cfg.AutoCommitIntervalMs
+}
+
 // formatClock writes a time of the run: 12.345s, 61m02.5s.
 func formatClock(ms int64) string {
 	if ms < 600000 {
@@ -158,6 +168,7 @@ func (ob *observer) sent(ev spec.Event) {
 		ob.syncSent[x.name] = ev.At
 	case *spec.OffsetCommitRequest:
 		ob.lastCommit[x.name] = ev.At
+		x.nextCommit = ev.At + ob.autoCommitMs(x) - 1
 	case *spec.LeaveGroupRequest:
 		if x.inBatch && !x.stop {
 			ob.pollTimeouts++
@@ -196,6 +207,12 @@ func (ob *observer) delivered(ev spec.Event) {
 		ob.okRebalances[x.name]++
 	}
 	if r, ok := m.Body.(spec.Response); ok {
+		if r.Code() != spec.None {
+			x.nextCommit = 0 // a failed request: commits may be retried at any time
+		}
+		if _, sync := r.(*spec.SyncGroupResponse); sync {
+			x.nextCommit = min(x.nextCommit, ev.At+ob.autoCommitMs(x)-1)
+		}
 		switch r.Code() {
 		case spec.UnknownMemberID:
 			x.trouble = "expelled: its session expired"

@@ -79,7 +79,7 @@ func (cl *Cluster) validate(a Action) error {
 		_, err := cl.node(a.Node)
 		return err
 	case ActFire:
-		if !slices.Contains(cl.dueNodes(), a.Node) {
+		if !cl.isDue(a.Node) {
 			return fmt.Errorf("fire %s: it has no timer due next", a.Node)
 		}
 	case ActAdvance, ActAdvanceTo:

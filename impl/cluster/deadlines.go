@@ -2,7 +2,11 @@ package cluster
 
 import (
 	"container/heap"
+	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/kgroup/kgroup/spec"
 )
 
 // deadlineIndex finds the consumers' next timers in a heap (SetLean) rather
@@ -97,4 +101,44 @@ func (h *deadlineHeap) Pop() any {
 	e := old[len(old)-1]
 	*h = old[:len(old)-1]
 	return e
+}
+
+// deliverableOn is deliverable for a link: its oldest message, if its
+// recipient is not frozen. (Deliverable builds the whole list; a driver
+// that delivers message by message, like the simulator, asks this for
+// every one of thousands in flight.)
+func (cl *Cluster) deliverableOn(l string) (Flight, error) {
+	from, to, _ := strings.Cut(l, "->")
+	for _, f := range cl.net.flight {
+		if f.Msg.From != from || f.Msg.To != to {
+			continue
+		}
+		if n := cl.nodeAt(f.Msg.To); n != nil && n.frozen && !n.crashed {
+			break
+		}
+		return f, nil
+	}
+	return Flight{}, fmt.Errorf("nothing deliverable on link %s", l)
+}
+
+// isDue reports whether fire may act on name: its timer is due at the next
+// deadline. With the index, only that node is looked at.
+func (cl *Cluster) isDue(name string) bool {
+	if cl.lean.idx == nil {
+		return slices.Contains(cl.dueNodes(), name)
+	}
+	next, ok := cl.NextDeadline()
+	if !ok {
+		return false
+	}
+	if name == spec.CoordinatorNode {
+		at, armed := cl.coord.NextDeadline()
+		return armed && max(at, cl.now) == next
+	}
+	n, found := cl.nodes[name]
+	if !found {
+		return false
+	}
+	at, armed := cl.deadlineOf(n)
+	return armed && max(at, cl.now) == next
 }

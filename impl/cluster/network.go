@@ -71,6 +71,9 @@ func (cl *Cluster) nodeAt(addr string) *node {
 // deliverable finds the message a deliver or drop names: its ID, or the
 // oldest message of its Link. It must be deliverable now.
 func (cl *Cluster) deliverable(a Action) (Flight, error) {
+	if a.Link != "" {
+		return cl.deliverableOn(a.Link)
+	}
 	for _, f := range cl.Deliverable() {
 		if (a.Link != "" && f.Link() == a.Link) || (a.Link == "" && f.ID == a.ID) {
 			return f, nil
