@@ -144,27 +144,18 @@ func (p *exprParser) peek() string {
 	return ""
 }
 
-func (p *exprParser) sum() (expr, error) {
-	l, err := p.product()
-	for err == nil && (p.peek() == "+" || p.peek() == "-") {
-		op := p.toks[p.i][0]
-		p.i++
-		var r expr
-		if r, err = p.product(); err == nil {
-			left := l
-			l = expr{op: op, l: &left, r: &r}
-		}
-	}
-	return l, err
-}
+func (p *exprParser) sum() (expr, error) { return p.binary("+-", p.product) }
 
-func (p *exprParser) product() (expr, error) {
-	l, err := p.leaf()
-	for err == nil && (p.peek() == "*" || p.peek() == "/") {
+func (p *exprParser) product() (expr, error) { return p.binary("*/", p.leaf) }
+
+// binary reads operands joined by the operators in ops, left to right.
+func (p *exprParser) binary(ops string, operand func() (expr, error)) (expr, error) {
+	l, err := operand()
+	for err == nil && len(p.peek()) == 1 && strings.Contains(ops, p.peek()) {
 		op := p.toks[p.i][0]
 		p.i++
 		var r expr
-		if r, err = p.leaf(); err == nil {
+		if r, err = operand(); err == nil {
 			left := l
 			l = expr{op: op, l: &left, r: &r}
 		}
