@@ -23,7 +23,7 @@ const usage = `usage: kgroup <command> [arguments]
 
 commands:
   sim [FILE]     simulate a consumer group; without FILE, the built-in demo
-                 (three consumers, one crashes). kgroup sim -h for the language.
+                 (a scale-out, eager against cooperative). kgroup sim -h for the language.
   assign         read an assignment request (JSON) on stdin, write the plan on stdout
   replay FILE    run a transcript (- for stdin) and print it with every output
   explore        explore every behaviour of the real state machines within bounds

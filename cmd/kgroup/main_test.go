@@ -91,19 +91,53 @@ func TestReplay(t *testing.T) {
 }
 
 func TestSim(t *testing.T) {
-	code, out, errs := runCLI(t, "", "sim")
+	code, out, errs := runCLI(t, "", "sim", "-q")
 	if code != 0 || errs != "" {
 		t.Fatalf("code %d stderr %q", code, errs)
 	}
-	for _, want := range []string{"c2 crashes", "generation 2 assigned", "orders-2: 410 replayed", "ownership from"} {
+	for _, want := range []string{"=== variant eager", "=== variant cooperative", "join c13", "rebalances (times in seconds",
+		"not progressing", "Kafka client metrics", "ok   eager.last.paused == 48"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
 	}
-	bad := filepath.Join(t.TempDir(), "bad.txt")
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.txt")
 	os.WriteFile(bad, []byte("cluster topics=t:1\nrun ten\n"), 0o644)
-	if code, _, errs := runCLI(t, "", "sim", bad); code != 1 || !strings.Contains(errs, "line 2") {
+	if code, _, errs := runCLI(t, "", "sim", bad); code != 2 || !strings.Contains(errs, "bad.txt:2") {
 		t.Fatalf("bad scenario: code %d stderr %q", code, errs)
+	}
+	failing := filepath.Join(dir, "failing.txt")
+	os.WriteFile(failing, []byte("cluster topics=t:1\nstart c1\nrun 5s\nassert rebalances > 3\n"), 0o644)
+	if code, out, errs := runCLI(t, "", "sim", "-q", failing); code != 1 || !strings.Contains(out, "FAIL rebalances > 3") || !strings.Contains(errs, "seed 1") {
+		t.Fatalf("failing assertion: code %d stdout %q stderr %q", code, out, errs)
+	}
+	for _, args := range [][]string{{"sim", "--check=sometimes"}, {"sim", "a", "b"}, {"sim", "--compare", "a"}, {"sim", "/no/such/file"}, {"sim", "--repeat=5000"}} {
+		if code, _, _ := runCLI(t, "", args...); code != 2 {
+			t.Errorf("%v: code %d, want 2", args, code)
+		}
+	}
+}
+
+func TestSimOutputs(t *testing.T) {
+	dir := t.TempDir()
+	ok := filepath.Join(dir, "ok.txt")
+	os.WriteFile(ok, []byte("cluster topics=t:2\nstart c1 c2\nrun 10s\nproduce t 10/s\nrun 10s\nkill c2\nrun 1m\nassert expiries == 1\n"), 0o644)
+	j, c, h := filepath.Join(dir, "out.json"), filepath.Join(dir, "out.csv"), filepath.Join(dir, "out.html")
+	if code, _, errs := runCLI(t, "", "sim", "-q", ok, "--json", j, "--csv", c, "--html", h, "--check=full"); code != 0 {
+		t.Fatalf("code %d stderr %q", code, errs)
+	}
+	for file, want := range map[string]string{j: `"rebalances"`, c: "variant,seed,at_ms,lag", h: "var DATA={"} {
+		b, err := os.ReadFile(file)
+		if err != nil || !strings.Contains(string(b), want) {
+			t.Errorf("%s lacks %q (%v)", file, want, err)
+		}
+	}
+	if b, _ := os.ReadFile(h); strings.Contains(string(b), "http://") && !strings.Contains(string(b), "http://www.w3.org/2000/svg") {
+		t.Error("the HTML page refers to the network")
+	}
+	if code, out, _ := runCLI(t, "", "sim", "-q", "--compare", ok, ok); code != 0 || !strings.Contains(out, " vs ") {
+		t.Fatalf("compare: code %d\n%s", code, out)
 	}
 }
 

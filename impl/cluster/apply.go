@@ -33,7 +33,9 @@ func (cl *Cluster) Apply(a Action) (err error) {
 		}
 	}()
 	defer assert.Recover(&err)
-	cl.actions = append(cl.actions, a)
+	if !cl.lean.on {
+		cl.actions = append(cl.actions, a)
+	}
 	cl.log(spec.Event{Kind: spec.EvInput, Node: a.Node, Detail: a.String()})
 	return cl.do(a)
 }
@@ -78,7 +80,7 @@ func (cl *Cluster) validate(a Action) error {
 		_, err := cl.node(a.Node)
 		return err
 	case ActFire:
-		if !slices.Contains(cl.dueNodes(), a.Node) {
+		if !cl.isDue(a.Node) {
 			return fmt.Errorf("fire %s: it has no timer due next", a.Node)
 		}
 	case ActAdvance, ActAdvanceTo:
@@ -212,6 +214,7 @@ func (cl *Cluster) do(a Action) error {
 		cl.restart(a)
 	case ActCrash:
 		cl.nodes[a.Node].crashed = true
+		cl.touched(cl.nodes[a.Node])
 		cl.log(spec.Event{Kind: spec.EvCrash, Node: a.Node})
 	case ActClose:
 		cl.consumerStep(a.Node, spec.EvClose, &spec.Close{})
@@ -221,10 +224,12 @@ func (cl *Cluster) do(a Action) error {
 		cl.consumerStep(a.Node, spec.EvUnstall, &spec.Unstall{})
 	case ActFreeze:
 		cl.nodes[a.Node].frozen = true
+		cl.touched(cl.nodes[a.Node])
 		cl.log(spec.Event{Kind: spec.EvFreeze, Node: a.Node})
 	case ActThaw:
 		n := cl.nodes[a.Node]
 		n.frozen = false
+		cl.touched(n)
 		cl.log(spec.Event{Kind: spec.EvThaw, Node: a.Node})
 		cl.step(n, spec.Message{Body: &spec.Tick{}})
 	case ActConsume:
@@ -283,5 +288,5 @@ func (cl *Cluster) doSystem(a Action) error {
 // after finishes a driver action: deliver if automatic, check the rules.
 func (cl *Cluster) after() {
 	cl.settleIfAuto()
-	cl.checker.Step(cl.Snapshot())
+	cl.checkStep()
 }

@@ -63,6 +63,7 @@ type Cluster struct {
 	broken    error    // an internal invariant broke: nothing more is applied
 	discard   bool     // events are not kept for TakeEvents
 	stepHooks []func(Step)
+	lean      lean // long-run switches (lean.go)
 }
 
 // node is one consumer process name; restarts replace its consumer.
@@ -211,7 +212,7 @@ func (cl *Cluster) DiscardEvents() { cl.events, cl.discard = nil, true }
 func (cl *Cluster) OnEvent(f func(spec.Event)) { cl.listeners = append(cl.listeners, f) }
 
 // Violation returns the first broken rule seen, if any.
-func (cl *Cluster) Violation() error { return cl.checker.Err() }
+func (cl *Cluster) Violation() error { return cl.violation() }
 
 // Broken returns the internal invariant that broke, if one did.
 func (cl *Cluster) Broken() error { return cl.broken }
@@ -237,6 +238,7 @@ func (cl *Cluster) record(e spec.Event) {
 		cl.events = append(cl.events, e)
 	}
 	cl.checker.Event(e)
+	cl.noteEvent(e)
 	for _, f := range cl.listeners {
 		f(e)
 	}

@@ -51,6 +51,7 @@ func (cl *Cluster) launch(n *node, cfg consumer.Config) consumer.Output {
 		assert.Fail("cluster: a consumer refused the configuration it was validated with: %v", err)
 	}
 	n.c = c
+	cl.touched(n)
 	return out
 }
 
@@ -67,6 +68,7 @@ func (cl *Cluster) step(n *node, m spec.Message) {
 	if err != nil {
 		assert.Fail("cluster: consumer %s refused an input the cluster built: %v", n.name, err)
 	}
+	cl.touched(n)
 	if out.Refused != "" {
 		cl.log(spec.Event{Kind: spec.EvRefused, Node: n.name, Detail: out.Refused})
 	}

@@ -74,6 +74,9 @@ func (cl *Cluster) nodeAt(addr string) *node {
 // deliverable finds the message a deliver or drop names: its ID, or the
 // oldest message of its Link. It must be deliverable now.
 func (cl *Cluster) deliverable(a Action) (Flight, error) {
+	if a.Link != "" {
+		return cl.deliverableOn(a.Link)
+	}
 	for _, f := range cl.Deliverable() {
 		if (a.Link != "" && f.Link() == a.Link) || (a.Link == "" && f.ID == a.ID) {
 			return f, nil
@@ -94,7 +97,7 @@ func (cl *Cluster) deliverOrDrop(a Action) {
 	if a.Kind == ActDrop {
 		cl.log(spec.Event{Kind: spec.EvDrop, Msg: &f.Msg})
 		cl.stepped(ActDrop, "", &f.Msg)
-		cl.checker.Step(cl.Snapshot())
+		cl.checkStep()
 		return
 	}
 	cl.deliver(f)
@@ -129,7 +132,7 @@ func (cl *Cluster) settle() error {
 			return nil // nothing changed since the last check
 		}
 		cl.deliver(cl.take(ds[i].ID))
-		cl.checker.Step(cl.Snapshot())
+		cl.checkStep()
 	}
 	return fmt.Errorf("cluster: messages still flowing after %d deliveries at time %d", budget, cl.now)
 }
@@ -153,6 +156,7 @@ func (cl *Cluster) handOver(m spec.Message) {
 	if m.To == spec.CoordinatorNode {
 		cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
 		cl.checker.Request(cl.now, m)
+		cl.coordinatorInput(m.Body)
 		ready, err := cl.coord.Step(cl.now, m)
 		if err != nil {
 			assert.Fail("cluster: the coordinator refused a message the cluster built: %v", err)
@@ -177,12 +181,13 @@ func (cl *Cluster) handOver(m spec.Message) {
 // applyCoordinator puts the coordinator's output into the world.
 func (cl *Cluster) applyCoordinator(r coordinator.Ready) {
 	cl.records = append(cl.records, r.Records...)
+	cl.persisted(r.Records)
 	for _, t := range r.Transitions {
 		cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: t.To.String(), Generation: t.ToGeneration})
 		cl.checker.Transition(cl.now, t)
 	}
 	if len(r.Responses) > 0 {
-		after := cl.coord.Describe(cl.cfg.GroupID)
+		after := cl.groupAfter(r)
 		for _, m := range r.Responses {
 			cl.checker.Response(cl.now, after, m)
 			cl.send(m)

@@ -153,6 +153,7 @@ func (cl *Cluster) Clone() *Cluster {
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil
+	cl.cloneLean(&n)
 	return &n
 }
 

@@ -23,6 +23,12 @@ func (cl *Cluster) NextDeadline() (int64, bool) {
 
 func (cl *Cluster) nextDeadline() (int64, bool) {
 	next, ok := cl.coord.NextDeadline()
+	if x := cl.lean.idx; x != nil {
+		if at, armed := x.next(); armed && (!ok || at < next) {
+			next, ok = at, true
+		}
+		return next, ok
+	}
 	for _, name := range cl.Names() {
 		if at, armed := cl.deadlineOf(cl.nodes[name]); armed && (!ok || at < next) {
 			next, ok = at, true
@@ -50,6 +56,9 @@ func (cl *Cluster) dueNodes() []string {
 	var out []string
 	if at, ok := cl.coord.NextDeadline(); ok && max(at, cl.now) == next {
 		out = append(out, spec.CoordinatorNode)
+	}
+	if x := cl.lean.idx; x != nil {
+		return append(out, x.dueBy(next)...)
 	}
 	for _, name := range cl.Names() {
 		if at, ok := cl.deadlineOf(cl.nodes[name]); ok && max(at, cl.now) == next {
@@ -81,7 +90,7 @@ func (cl *Cluster) advanceTo(t int64) {
 		at, ok := cl.NextDeadline()
 		if !ok || at > t {
 			cl.now = t
-			cl.checker.Step(cl.Snapshot())
+			cl.checkStep()
 			return
 		}
 		if at <= cl.now {
@@ -108,7 +117,11 @@ func (cl *Cluster) fireDue() {
 		}
 		cl.fireCoordinator()
 	}
-	for _, name := range cl.Names() {
+	names := cl.Names()
+	if x := cl.lean.idx; x != nil {
+		names = x.dueBy(cl.now)
+	}
+	for _, name := range names {
 		n := cl.nodes[name]
 		if at, ok := cl.deadlineOf(n); ok && at <= cl.now {
 			cl.fireConsumer(n)
@@ -118,6 +131,7 @@ func (cl *Cluster) fireDue() {
 
 // fireCoordinator fires the coordinator's earliest timer due now.
 func (cl *Cluster) fireCoordinator() {
+	cl.coordinatorInput(nil)
 	ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.FireTimer{}})
 	cl.must(err)
 	cl.applyCoordinator(ready)
@@ -140,6 +154,7 @@ func (cl *Cluster) must(err error) {
 // requests are answered NOT_COORDINATOR) and the new one loads the record log,
 // as Kafka does when __consumer_offsets leadership moves.
 func (cl *Cluster) failover() {
+	cl.coordinatorInput(nil)
 	ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.Unload{}})
 	cl.must(err)
 	cl.applyCoordinator(ready)
