@@ -126,6 +126,9 @@ func runCluster(e *engine, a *cmdline.Args) error {
 		cl.SetCheckMode(cluster.CheckAtEvents)
 	}
 	cl.OnEvent(e.listen)
+	if e.opts.OnCluster != nil {
+		e.opts.OnCluster(cl)
+	}
 	for _, t := range spec.SortedKeys(cfg.Topics) {
 		for i := range cfg.Topics[t] {
 			e.w.ensure(spec.TopicPartition{Topic: t, Partition: i}, 0)

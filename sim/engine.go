@@ -36,6 +36,9 @@ type Options struct {
 	// Progress, if set, is called now and then with the simulated time
 	// reached (ms), the run's length and the variant's name.
 	Progress func(variant string, at, end int64)
+	// OnCluster, if set, is called on every cluster a run creates, before
+	// anything happens in it (to record its history, say).
+	OnCluster func(*cluster.Cluster)
 }
 
 // engine is one run of one variant with one seed.

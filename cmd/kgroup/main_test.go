@@ -198,3 +198,15 @@ func TestCheckHistory(t *testing.T) {
 		t.Errorf("malformed: code %d stdout %q stderr %q", code, out, errs)
 	}
 }
+
+// TestSimHistory: the simulator's runs (the demo's two variants) give a
+// history that checks out.
+func TestSimHistory(t *testing.T) {
+	hist := filepath.Join(t.TempDir(), "sim.jsonl")
+	if code, _, errs := runCLI(t, "", "sim", "-q", "--history", hist); code != 0 {
+		t.Fatalf("sim: %d %s", code, errs)
+	}
+	if code, out, _ := runCLI(t, "", "check", "--quiet", hist); code != 0 || !strings.HasPrefix(out, "ok: ") {
+		t.Fatalf("check: %d %s", code, out)
+	}
+}

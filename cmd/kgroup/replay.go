@@ -52,15 +52,21 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// writeHistory writes the commits, fetches and syncs of the transcript's
-// clusters (for kgroup check), one cluster after the other.
+// writeHistory writes the commits, fetches and syncs of the runs' clusters
+// (for kgroup check), one cluster after the other. Each cluster is its own
+// system: with more than one, a group is named after its run ("g@run2"), so
+// that one run's commits are not read as another's.
 func writeHistory(path string, recs []*linearizability.Recorder) error {
 	var ops []linearizability.Op
 	var offset int64
-	for _, r := range recs {
+	for i, r := range recs {
 		h := r.History()
 		var last int64
 		for _, op := range h {
+			if len(recs) > 1 {
+				op.Input.Group = fmt.Sprintf("%s@run%d", op.Input.Group, i+1)
+				op.Client = fmt.Sprintf("%s@run%d", op.Client, i+1)
+			}
 			op.Call += offset
 			if op.Return != nil {
 				ret := *op.Return + offset

@@ -7,6 +7,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/kgroup/kgroup/impl/cluster"
+	"github.com/kgroup/kgroup/linearizability"
 	"github.com/kgroup/kgroup/sim"
 )
 
@@ -25,6 +27,7 @@ flags:
 // simFlags are kgroup sim's options.
 type simFlags struct {
 	json, csv, html string
+	history         string
 	check           string
 	seed            int64
 	repeat          int
@@ -40,6 +43,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&f.json, "json", "", "write the runs as JSON to `FILE` (- for stdout)")
 	fs.StringVar(&f.csv, "csv", "", "write the time series as CSV to `FILE` (- for stdout)")
 	fs.StringVar(&f.html, "html", "", "write a self-contained HTML page to `FILE`")
+	fs.StringVar(&f.history, "history", "", "write the history of commits, fetches and syncs to `FILE`, for kgroup check")
 	fs.StringVar(&f.check, "check", "events", "`MODE`: events (rules after every protocol event) or full (after every step; slower)")
 	fs.Int64Var(&f.seed, "seed", -1, "override the scenario's seed")
 	fs.IntVar(&f.repeat, "repeat", 0, "override the scenario's repeat count")
@@ -87,7 +91,18 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "\rkgroup sim: %s %d%%   ", v, 100*at/max(1, end))
 		}
 	}
-	return simulate(scs, opts, f, stdout, stderr)
+	var recs []*linearizability.Recorder
+	if f.history != "" {
+		opts.OnCluster = func(cl *cluster.Cluster) { recs = append(recs, linearizability.Record(cl)) }
+	}
+	code = simulate(scs, opts, f, stdout, stderr)
+	if f.history != "" && code != 2 {
+		if err := writeHistory(f.history, recs); err != nil {
+			fmt.Fprintln(stderr, "kgroup sim: "+err.Error())
+			return 2
+		}
+	}
+	return code
 }
 
 // loadScenarios reads the scenario files (the demo when there are none).
