@@ -193,3 +193,18 @@ func UnknownTopics(topics map[string]int32, members []Member) []string {
 	}
 	return spec.SortedKeys(set)
 }
+
+// subscriberIndex lists, per topic, the indices of the members (in their
+// order) that subscribe to it, each once: one pass over the subscriptions,
+// so that assigning many topics costs no rescans.
+func subscriberIndex(members []Member) map[string][]int {
+	out := map[string][]int{}
+	for i, m := range members {
+		for _, t := range m.Topics {
+			if subs := out[t]; len(subs) == 0 || subs[len(subs)-1] != i {
+				out[t] = append(subs, i)
+			}
+		}
+	}
+	return out
+}

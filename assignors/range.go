@@ -24,19 +24,16 @@ func (Range) Assign(topics map[string]int32, members []Member) (Plan, error) {
 	sorted := slices.Clone(members)
 	SortMembers(sorted)
 	plan := emptyPlan(sorted)
+	subscribers := subscriberIndex(sorted)
 	for _, topic := range spec.SortedKeys(topics) {
-		var subs []string
-		for _, m := range sorted {
-			if slices.Contains(m.Topics, topic) {
-				subs = append(subs, m.ID)
-			}
-		}
+		subs := subscribers[topic]
 		if len(subs) == 0 {
 			continue
 		}
 		n, c := int(topics[topic]), len(subs)
 		per, extra := n/c, n%c
-		for i, id := range subs {
+		for i, m := range subs {
+			id := sorted[m].ID
 			start := per*i + min(i, extra)
 			length := per
 			if i < extra {

@@ -24,11 +24,18 @@ func (RoundRobin) Assign(topics map[string]int32, members []Member) (Plan, error
 	sorted := slices.Clone(members)
 	SortMembers(sorted)
 	plan := emptyPlan(sorted)
+	subscribes := make([]map[string]bool, len(sorted))
+	for i, m := range sorted {
+		subscribes[i] = make(map[string]bool, len(m.Topics))
+		for _, t := range m.Topics {
+			subscribes[i][t] = true
+		}
+	}
 	next := 0 // the circular iterator's position
 	for _, topic := range subscribedTopics(topics, sorted) {
 		for p := range topics[topic] {
 			// Some member subscribes to topic, so this loop ends within one turn.
-			for !slices.Contains(sorted[next].Topics, topic) {
+			for !subscribes[next][topic] {
 				next = (next + 1) % len(sorted)
 			}
 			plan[sorted[next].ID][topic] = append(plan[sorted[next].ID][topic], p)

@@ -406,3 +406,16 @@ func (c *Consumer) fail(why string) {
 	c.emit(spec.Event{Kind: spec.EvFailed, Detail: why})
 	c.inflight = nil
 }
+
+// has reports whether sorted (by topic, then partition) holds tp: a binary
+// search, so that a consumer of many partitions costs no quadratic scans.
+func has(sorted []spec.TopicPartition, tp spec.TopicPartition) bool {
+	_, ok := slices.BinarySearchFunc(sorted, tp, spec.TopicPartition.Compare)
+	return ok
+}
+
+// subscribes reports whether the subscription (kept sorted) has topic.
+func (c *Consumer) subscribes(topic string) bool {
+	_, ok := slices.BinarySearch(c.cfg.Topics, topic)
+	return ok
+}

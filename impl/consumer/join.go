@@ -177,13 +177,13 @@ func (c *Consumer) onSyncResponse(req request, r *spec.SyncGroupResponse) {
 // follow-up round can hand those partitions over.
 func (c *Consumer) onJoinComplete(assigned []spec.TopicPartition) {
 	c.lastPlan, c.lastGen = assigned, c.generation
-	if slices.ContainsFunc(assigned, func(tp spec.TopicPartition) bool { return !slices.Contains(c.cfg.Topics, tp.Topic) }) {
+	if slices.ContainsFunc(assigned, func(tp spec.TopicPartition) bool { return !c.subscribes(tp.Topic) }) {
 		c.requestRejoin()
 		return
 	}
 	c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
 	if c.protocol == spec.Cooperative {
-		revoked := slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool { return slices.Contains(assigned, tp) })
+		revoked := slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool { return has(assigned, tp) })
 		if c.cfg.Bugs.Has(mutant.CooperativeRevokesAll) {
 			revoked = slices.Clone(c.owned)
 		}
@@ -200,7 +200,7 @@ func (c *Consumer) onJoinComplete(assigned []spec.TopicPartition) {
 // reports them to onPartitionsAssigned (called even when empty, as Kafka does;
 // reported only when not).
 func (c *Consumer) finishAssignment(assigned []spec.TopicPartition) {
-	added := slices.DeleteFunc(slices.Clone(assigned), func(tp spec.TopicPartition) bool { return slices.Contains(c.owned, tp) })
+	added := slices.DeleteFunc(slices.Clone(assigned), func(tp spec.TopicPartition) bool { return has(c.owned, tp) })
 	c.owned = append(c.owned, added...)
 	spec.SortPartitions(c.owned)
 	if len(added) > 0 {

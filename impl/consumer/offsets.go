@@ -116,7 +116,7 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 	}
 	var zero []spec.OffsetCommitPartition
 	for _, p := range r.Partitions {
-		if _, known := c.positions[p.TopicPartition]; known || !slices.Contains(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
+		if _, known := c.positions[p.TopicPartition]; known || !has(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
 			continue
 		}
 		pos := max(p.Offset, 0)

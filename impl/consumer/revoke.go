@@ -27,7 +27,7 @@ func (c *Consumer) onJoinPrepare() (waiting bool) {
 	revoke := c.owned
 	if c.protocol == spec.Cooperative {
 		revoke = slices.DeleteFunc(slices.Clone(c.owned), func(tp spec.TopicPartition) bool {
-			return slices.Contains(c.cfg.Topics, tp.Topic)
+			return c.subscribes(tp.Topic)
 		})
 	}
 	if c.cfg.Bugs.Has(mutant.KeepOnRejoin) {
@@ -108,7 +108,8 @@ func (c *Consumer) release(kind spec.EventKind, parts []spec.TopicPartition) {
 		return
 	}
 	parts = slices.Clone(parts)
-	c.owned = slices.DeleteFunc(c.owned, func(tp spec.TopicPartition) bool { return slices.Contains(parts, tp) })
+	spec.SortPartitions(parts)
+	c.owned = slices.DeleteFunc(c.owned, func(tp spec.TopicPartition) bool { return has(parts, tp) })
 	for _, tp := range parts {
 		delete(c.positions, tp)
 	}
