@@ -99,8 +99,10 @@ func MemberFromSubscription(a Assignor, id, instanceID string, sub spec.Subscrip
 }
 
 // Validate rejects input no assignor can work with: an empty or duplicate
-// member id, a negative partition count, or an owned partition of an existing
-// topic that is out of its range.
+// member id, or a negative partition count. An owned partition that does not
+// exist (its topic is gone, or was created again with fewer partitions) is
+// not an error: the assignors drop it, as Kafka's do, so that a group
+// survives a topic re-created smaller.
 func Validate(topics map[string]int32, members []Member) error {
 	for _, t := range spec.SortedKeys(topics) {
 		if topics[t] < 0 {
@@ -116,11 +118,6 @@ func Validate(topics map[string]int32, members []Member) error {
 			return fmt.Errorf("member id %q appears twice", m.ID)
 		}
 		seen[m.ID] = true
-		for _, tp := range m.Owned {
-			if n, ok := topics[tp.Topic]; ok && (tp.Partition < 0 || tp.Partition >= n) {
-				return fmt.Errorf("member %q owns %s, but topic %q has %d partitions", m.ID, tp, tp.Topic, n)
-			}
-		}
 	}
 	return nil
 }

@@ -114,11 +114,37 @@ func TestValidateRejectsBadInput(t *testing.T) {
 		"duplicate id":   {topics, []Member{dyn("a", "t"), dyn("a", "t")}},
 		"empty id":       {topics, []Member{dyn("", "t")}},
 		"negative count": {map[string]int32{"t": -1}, []Member{dyn("a", "t")}},
-		"owned too high": {topics, []Member{{ID: "a", Topics: []string{"t"}, Owned: []spec.TopicPartition{{Topic: "t", Partition: 2}}}}},
 	} {
 		for _, a := range All() {
 			if _, err := a.Assign(c.topics, c.members); err == nil {
 				t.Errorf("%s accepted %s", a.Name(), name)
+			}
+		}
+	}
+}
+
+// TestOwnedPartitionsThatNoLongerExist: a topic deleted and created again
+// with fewer partitions leaves members claiming partitions that are gone;
+// every assignor drops those claims and assigns the topic as it is now (as
+// Kafka's AbstractStickyAssignor does), instead of failing the leader.
+func TestOwnedPartitionsThatNoLongerExist(t *testing.T) {
+	topics := map[string]int32{"t": 2}
+	members := []Member{
+		{ID: "a", Topics: []string{"t"}, Generation: 3, Owned: []spec.TopicPartition{{Topic: "t", Partition: 0}, {Topic: "t", Partition: 2}}},
+		{ID: "b", Topics: []string{"t"}, Generation: 3, Owned: []spec.TopicPartition{{Topic: "t", Partition: 1}, {Topic: "t", Partition: 3}}},
+	}
+	for _, a := range All() {
+		plan, err := a.Assign(topics, members)
+		if err != nil {
+			t.Fatalf("%s: %v", a.Name(), err)
+		}
+		subs := map[string][]string{"a": {"t"}, "b": {"t"}}
+		if err := spec.CheckAssignment(topics, subs, plan, false); err != nil {
+			t.Errorf("%s: %v", a.Name(), err)
+		}
+		if a.Name() == "sticky" || a.Name() == "cooperative-sticky" {
+			if !plan["a"].Has(spec.TopicPartition{Topic: "t", Partition: 0}) || !plan["b"].Has(spec.TopicPartition{Topic: "t", Partition: 1}) {
+				t.Errorf("%s moved what still exists: %v", a.Name(), plan)
 			}
 		}
 	}

@@ -120,8 +120,8 @@ func (o memberOwnership) resolve(v int, ps, cs []int32) ([]int32, []int32, bool)
 
 // resolveOwned writes to ps the partition ids of an owned list, and to cs
 // their classes, dropping the claims on topics no member subscribes to (rule
-// 1), and reports whether every owned partition of an existing topic is in
-// its range; ps and cs must have room for the whole list.
+// 1) and on partitions that do not exist; ps and cs must have room for the
+// whole list. It always succeeds (the boolean is for the interface).
 //
 // A topic name is resolved only where the list moves to another topic, and
 // then the topics after the current one are tried first: owned lists usually
@@ -136,9 +136,8 @@ func (m *stickyModel) resolveOwned(owned []spec.TopicPartition, topics map[strin
 	ps, cs = ps[:len(owned)], cs[:len(owned)]
 	names, starts, classes := m.topicNames, m.topicStart, m.topicClass
 	// The current topic: its name, its index (-1 if absent from topicIndex),
-	// its partitions base .. base+n-1 (n = 0 if it does not exist), whether
-	// it exists, its class.
-	name, ti, base, n, exists, c := "", int32(-1), int32(0), int32(0), false, int32(0)
+	// its partitions base .. base+n-1 (n = 0 if it does not exist), its class.
+	name, ti, base, n, c := "", int32(-1), int32(0), int32(0), int32(0)
 	j := 0
 	for i := 0; i < len(owned); {
 		tp := owned[i]
@@ -149,17 +148,18 @@ func (m *stickyModel) resolveOwned(owned []spec.TopicPartition, topics map[strin
 			next = ti + 1
 		case i > 0 && tp.Topic == name: // the same topic, its name another copy
 		default:
-			ti, base, n, exists, c = m.findTopic(tp.Topic, ti+1, topics)
+			ti, base, n, _, c = m.findTopic(tp.Topic, ti+1, topics)
 		}
 		if next >= 0 {
-			ti, base, n, exists, c = next, starts[next], starts[next+1]-starts[next], true, classes[next]
+			ti, base, n, c = next, starts[next], starts[next+1]-starts[next], classes[next]
 		}
 		name = tp.Topic // the following entries of this topic likely share its bytes
 		i++
-		if uint32(tp.Partition) >= uint32(n) { // out of range, or a topic that does not exist
-			if exists {
-				return ps, cs, false
-			}
+		if uint32(tp.Partition) >= uint32(n) {
+			// A topic that does not exist, or a partition that no longer does
+			// (the topic was deleted and created again, smaller): dropped, as
+			// Kafka's AbstractStickyAssignor drops claims on topics that no
+			// longer exist, instead of failing the whole assignment.
 			continue
 		}
 		if ti >= 0 {
@@ -173,7 +173,7 @@ func (m *stickyModel) resolveOwned(owned []spec.TopicPartition, topics map[strin
 				if next >= int32(len(names)) || !identical(tp.Topic, names[next]) {
 					break
 				}
-				name, ti, base, n, exists, c = names[next], next, starts[next], starts[next+1]-starts[next], true, classes[next]
+				name, ti, base, n, c = names[next], next, starts[next], starts[next+1]-starts[next], classes[next]
 			}
 			if uint32(tp.Partition) >= uint32(n) {
 				break

@@ -98,8 +98,7 @@ func (o wireOwnership) claims(v int) (int, int32) {
 
 // resolve is resolveOwned on {topic, [partition]} entries: it writes to ps
 // the partition ids of the claims on subscribed topics and to cs their
-// classes, and reports whether every owned partition of an existing topic is
-// in its range.
+// classes, dropping claims on partitions that do not exist (resolveOwned).
 func (o wireOwnership) resolve(v int, ps, cs []int32) ([]int32, []int32, bool) {
 	m, owned := o.m, o.order[v].owned
 	ps, cs = ps[:o.order[v].numOwned], cs[:o.order[v].numOwned]
@@ -121,7 +120,7 @@ func (o wireOwnership) resolve(v int, ps, cs []int32) ([]int32, []int32, bool) {
 		for i := range len(parts) / 4 {
 			p := partitionAt(parts, i)
 			if uint32(p) >= uint32(n) {
-				return ps, cs, false
+				continue // a partition that no longer exists: dropped (resolveOwned)
 			}
 			if t >= 0 {
 				ps[j], cs[j] = base+p, c

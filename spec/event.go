@@ -107,9 +107,13 @@ func (m *Message) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalStrict decodes one JSON value into v as every kgroup input is
-// decoded: unknown fields, and anything but white space after the value,
-// are errors.
+// decoded: unknown fields, a key given twice in one object (encoding/json
+// would keep the last silently), and anything but white space after the
+// value, are errors.
 func UnmarshalStrict(b []byte, v any) error {
+	if err := duplicateKeys(b); err != nil {
+		return err
+	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(v); err != nil {
@@ -211,4 +215,49 @@ func (e Event) String() string {
 		b.WriteString(" " + e.Detail)
 	}
 	return b.String()
+}
+
+// duplicateKeys finds a key that occurs twice in one JSON object. It reads
+// the tokens once; malformed JSON is left to the decoder to report.
+func duplicateKeys(b []byte) error {
+	d := json.NewDecoder(bytes.NewReader(b))
+	type frame struct {
+		keys   map[string]bool
+		object bool
+		isKey  bool // the next token of an object is a key
+	}
+	var stack []frame
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil // the end, or malformed: the decoder says which
+		}
+		top := len(stack) - 1
+		if delim, ok := tok.(json.Delim); ok {
+			switch delim {
+			case '{', '[':
+				if top >= 0 && stack[top].object {
+					stack[top].isKey = true // the object or array was a value
+				}
+				stack = append(stack, frame{object: delim == '{', isKey: true, keys: map[string]bool{}})
+			default:
+				stack = stack[:top]
+				if len(stack) == 0 {
+					return nil
+				}
+			}
+			continue
+		}
+		if top < 0 || !stack[top].object {
+			continue
+		}
+		if stack[top].isKey {
+			k := tok.(string)
+			if stack[top].keys[k] {
+				return fmt.Errorf("key %q given twice in one object", k)
+			}
+			stack[top].keys[k] = true
+		}
+		stack[top].isKey = !stack[top].isKey
+	}
 }

@@ -33,6 +33,28 @@ type assignMember struct {
 	Generation *int64             `json:"generation"`
 }
 
+const assignHelp = `usage: kgroup assign < request.json
+
+Reads one assignment request (JSON) on stdin and writes the plan on stdout:
+every member present, partitions ascending, keys sorted, so that any
+implementation can compare its assignor with kgroup's byte for byte.
+
+The request:
+  {"assignor":   "range" | "roundrobin" | "sticky" | "cooperative-sticky",
+   "partitions": {"TOPIC": COUNT, ...},
+   "members":   [{"member_id":   "ID",            required, unique
+                  "instance_id": "ID",            optional: group.instance.id (static members sort first)
+                  "rack":        "RACK",          optional
+                  "topics":      ["TOPIC", ...],  the subscription
+                  "owned":       {"TOPIC": [P, ...]},  optional: what it owns now (sticky)
+                  "generation":  N}, ...]}        optional: the generation it owns them at (-1: unknown)
+The plan: {"assignment": {"ID": {"TOPIC": [P, ...]}, ...}}.
+
+Unknown fields, a duplicate key, trailing data, counts and partitions out
+of range are errors: one line on stderr, exit 2, nothing on stdout. At
+most 256 MiB of input and 50,000,000 partitions in all.
+`
+
 type assignResponse struct {
 	Assignment map[string]spec.Assignment `json:"assignment"`
 }
@@ -40,6 +62,10 @@ type assignResponse struct {
 // runAssign is `kgroup assign`: one request on stdin, the plan on stdout.
 // Any problem is one line on stderr and exit code 2, with nothing on stdout.
 func runAssign(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+		fmt.Fprint(stdout, assignHelp)
+		return 0
+	}
 	if len(args) > 0 {
 		fmt.Fprintln(stderr, "kgroup assign: takes no arguments; it reads the request from stdin")
 		return 2

@@ -7,9 +7,7 @@
 //	kgroup explore [flags]   explore every behaviour within bounds
 //	kgroup check FILE        check a history of commits for linearizability
 //
-// Exit codes: 0 success, 1 the run itself failed (a rule was broken, a
-// scenario did not converge), 2 bad usage or bad input, 3 inconclusive
-// (explore stopped at a bound before exploring everything).
+// The exit codes are one contract for every command (kgroup help).
 package main
 
 import (
@@ -30,6 +28,17 @@ commands:
                  (kgroup explore -h for the bounds)
   check FILE     check a history of commits and fetches (JSON lines) for
                  linearizability; --html FILE draws it
+  help           this text
+
+Every command's exit code:
+  0  success
+  1  a rule was broken or a check failed (a violation, a command of a
+     transcript that failed, an assertion of a scenario, an illegal history)
+  2  bad usage or bad input: nothing is written to stdout, and one line on
+     stderr says what and where
+  3  no verdict: explore stopped at a bound, check ran out of time
+Every size, count, duration and name read from outside is bounded, and a
+message states the bound when one is passed.
 `
 
 func main() {

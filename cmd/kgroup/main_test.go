@@ -77,10 +77,13 @@ func TestReplay(t *testing.T) {
 	if code != 0 || errs != "" || !strings.Contains(out, "state\n----\ngroup g Stable gen=1") {
 		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
 	}
-	// From stdin, with a command error: printed as output, not a crash.
-	code, out, _ = runCLI(t, "cluster topics=t:1\nstart\n", "replay", "-")
-	if code != 0 || !strings.Contains(out, "error: start: name at least one consumer") {
-		t.Fatalf("code %d\n%s", code, out)
+	// From stdin, with a command error: the whole run printed, the error as
+	// the command's output, and exit 1 so that a CI job replaying a
+	// transcript with a typo fails.
+	code, out, errs = runCLI(t, "cluster topics=t:1\nstart\nstate\n", "replay", "-")
+	if code != 1 || !strings.Contains(out, "error: start: name at least one consumer") || !strings.Contains(out, "state\n----\ngroup") ||
+		!strings.Contains(errs, "1 commands failed") {
+		t.Fatalf("code %d stderr %q\n%s", code, errs, out)
 	}
 	if code, _, _ := runCLI(t, "", "replay", "/no/such/file"); code != 2 {
 		t.Fatalf("missing file: code %d", code)

@@ -12,7 +12,9 @@ import (
 )
 
 // runReplay is `kgroup replay FILE`: run a transcript and print it with every
-// command's output. A transcript in which a rule is broken exits 1.
+// command's output. A transcript in which a rule is broken, or a command
+// failed, exits 1 (after printing the whole run); one that cannot be read
+// exits 2 with nothing on stdout.
 func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
 		fmt.Fprintf(stdout, "usage: kgroup replay [--history OUT.jsonl] FILE (- for stdin)\n\n%s\n", transcript.Help)
@@ -33,7 +35,7 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer f.Close()
 	var recs []*linearizability.Recorder
-	out, err := transcript.RunWith(f, func(cl *cluster.Cluster) { recs = append(recs, linearizability.Record(cl)) })
+	res, err := transcript.Replay(f, func(cl *cluster.Cluster) { recs = append(recs, linearizability.Record(cl)) })
 	if err != nil {
 		fmt.Fprintf(stderr, "kgroup replay: %s: %v\n", args[0], err)
 		return 2
@@ -44,9 +46,13 @@ func runReplay(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return 2
 		}
 	}
-	io.WriteString(stdout, out)
-	if transcript.Violated(out) {
+	io.WriteString(stdout, res.Output)
+	switch {
+	case res.Violation != nil:
 		fmt.Fprintln(stderr, "kgroup replay: a rule was broken (see VIOLATION above)")
+		return 1
+	case len(res.Failed) > 0:
+		fmt.Fprintf(stderr, "kgroup replay: %d commands failed (see error: above), the first at line %d\n", len(res.Failed), res.Failed[0])
 		return 1
 	}
 	return 0

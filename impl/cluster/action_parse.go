@@ -3,6 +3,7 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/kgroup/kgroup/assignors"
@@ -166,9 +167,14 @@ func parseRestart(a *cmdline.Args, cl *Cluster) ([]Action, error) {
 	return one(act)
 }
 
-// maxDurationMs bounds every duration and time read from text: about 35
+// maxDurationMs bounds every duration setting read from text: about 35
 // years of milliseconds, far past any Kafka setting and safe to add to.
 const maxDurationMs = 1 << 40
+
+// MaxAdvanceMs bounds how far one action moves time (advance, advance-to,
+// stabilize): a day. Every timer due on the way fires, so a year of
+// heartbeats in one step would run for hours; advance in steps instead.
+const MaxAdvanceMs = 24 * 60 * 60 * 1000
 
 // applyConsumerOptions applies start's options to cfg; an option not given
 // keeps cfg's value.
@@ -319,7 +325,7 @@ func parseTime(a *cmdline.Args, _ *Cluster) ([]Action, error) {
 	if err := a.Count(1, 1); err != nil {
 		return nil, err
 	}
-	n, err := cmdline.Int(a.Pos[0], 0, maxDurationMs)
+	n, err := cmdline.Int(a.Pos[0], 0, math.MaxInt64)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", a.Name, err)
 	}
@@ -330,7 +336,7 @@ func parseStabilize(a *cmdline.Args, _ *Cluster) ([]Action, error) {
 	if err := a.Count(0, 0); err != nil {
 		return nil, err
 	}
-	limit, err := a.Int64("max", DefaultStabilizeMs, 0, maxDurationMs)
+	limit, err := a.Int64("max", DefaultStabilizeMs, 0, MaxAdvanceMs)
 	if err != nil {
 		return nil, err
 	}

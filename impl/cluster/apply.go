@@ -73,6 +73,13 @@ func (cl *Cluster) validate(a Action) error {
 		if a.Records <= 0 || a.Records > maxRecords {
 			return fmt.Errorf("consume-all: record count %d is outside [1, %d]", a.Records, int64(maxRecords))
 		}
+		for _, name := range cl.Names() {
+			if n := cl.nodes[name]; n.running() && !n.frozen && !n.c.Stalled() {
+				if err := n.c.Admit(&spec.Consume{Records: a.Records}); err != nil {
+					return err
+				}
+			}
+		}
 	case ActDeliver, ActDrop:
 		_, err := cl.deliverable(a)
 		return err
@@ -86,8 +93,8 @@ func (cl *Cluster) validate(a Action) error {
 	case ActAdvance, ActAdvanceTo:
 		return cl.validateTime(a)
 	case ActStabilize:
-		if a.Ms < 0 || a.Ms > maxDurationMs {
-			return fmt.Errorf("stabilize: limit %d is outside [0, %d]", a.Ms, int64(maxDurationMs))
+		if a.Ms < 0 || a.Ms > MaxAdvanceMs {
+			return fmt.Errorf("stabilize: limit %d ms is outside [0, %d] (a day)", a.Ms, MaxAdvanceMs)
 		}
 	case ActCreateTopic, ActAddPartitions, ActDeleteTopic:
 		return cl.validateTopic(a)
@@ -117,6 +124,9 @@ func (cl *Cluster) validateStart(a Action) error {
 	}
 	if _, ok := cl.nodes[a.Node]; ok {
 		return fmt.Errorf("a consumer named %q already exists", a.Node)
+	}
+	if len(cl.nodes) >= MaxConsumers {
+		return fmt.Errorf("start %s: the cluster has %d consumers, the most it takes", a.Node, MaxConsumers)
 	}
 	return cl.validConfig(*a.Config)
 }
@@ -160,32 +170,34 @@ func (cl *Cluster) validateApplication(a Action) error {
 	if err != nil {
 		return err
 	}
-	if n.c.Stalled() {
-		return fmt.Errorf("consumer %s: %w", a.Node, consumer.ErrStalled)
-	}
 	if a.Kind == ActConsume && (a.Records <= 0 || a.Records > maxRecords) {
 		return fmt.Errorf("consume: record count %d is outside [1, %d]", a.Records, int64(maxRecords))
 	}
-	if a.Kind == ActCommit && (a.MetadataBytes < 0 || a.MetadataBytes > consumer.MaxCommitMetadataBytes) {
-		return fmt.Errorf("commit: metadata of %d bytes is outside [0, %d]", a.MetadataBytes, consumer.MaxCommitMetadataBytes)
+	var body any = &spec.Commit{MetadataBytes: a.MetadataBytes}
+	if a.Kind == ActConsume {
+		body = &spec.Consume{Records: a.Records, Partition: a.Partition}
 	}
-	return nil
+	return n.c.Admit(body)
 }
 
 func (cl *Cluster) validateTime(a Action) error {
 	switch {
-	case a.Kind == ActAdvance && (a.Ms < 0 || a.Ms > maxDurationMs):
-		return fmt.Errorf("advance: %d is outside [0, %d]", a.Ms, int64(maxDurationMs))
+	case a.Kind == ActAdvance && (a.Ms < 0 || a.Ms > MaxAdvanceMs):
+		return fmt.Errorf("advance: %d ms is outside [0, %d] (a day); advance in steps", a.Ms, MaxAdvanceMs)
 	case a.Kind == ActAdvanceTo && a.Ms < cl.now:
 		return fmt.Errorf("cluster: cannot go back in time from %d to %d", cl.now, a.Ms)
-	case a.Kind == ActAdvanceTo && a.Ms-cl.now > maxDurationMs:
-		return fmt.Errorf("advance-to: %d is more than %d ms ahead", a.Ms, int64(maxDurationMs))
+	case a.Kind == ActAdvanceTo && a.Ms-cl.now > MaxAdvanceMs:
+		return fmt.Errorf("advance-to: %d is more than %d ms (a day) ahead of %d; advance in steps", a.Ms, MaxAdvanceMs, cl.now)
 	}
 	return nil
 }
 
 func (cl *Cluster) validateTopic(a Action) error {
 	cur, exists := cl.topics[a.Topic]
+	if grow := int64(a.Partitions) - int64(cur); a.Kind != ActDeleteTopic && grow > 0 &&
+		totalPartitions(cl.topics)+grow > MaxTotalPartitions {
+		return fmt.Errorf("%s %s: the cluster would have more than %d partitions in all", a.Kind, a.Topic, MaxTotalPartitions)
+	}
 	switch {
 	case a.Kind == ActCreateTopic && exists:
 		return fmt.Errorf("topic %s already exists", a.Topic)

@@ -109,6 +109,9 @@ func New(cfg Config) (*Cluster, error) {
 		}
 		topics[t] = cfg.Topics[t]
 	}
+	if total := totalPartitions(topics); total > MaxTotalPartitions {
+		return nil, fmt.Errorf("cluster: %d partitions in all, more than %d", total, MaxTotalPartitions)
+	}
 	cfg.Topics = maps.Clone(topics)
 	cl := &Cluster{cfg: cfg, coord: coord, nodes: map[string]*node{}, topics: topics}
 	cl.net.held = map[string]bool{}
@@ -117,9 +120,23 @@ func New(cfg Config) (*Cluster, error) {
 	return cl, nil
 }
 
+// MaxConsumers bounds the consumers a cluster runs (every one ever started).
+const MaxConsumers = 20000
+
+// MaxTotalPartitions bounds the partitions of all topics together.
+const MaxTotalPartitions = 1 << 22
+
 // MaxPartitions bounds a topic's partition count (Kafka has no hard limit;
 // kgroup's model is meant for groups, not for millions of partitions).
 const MaxPartitions = 1 << 20
+
+func totalPartitions(topics map[string]int32) int64 {
+	var n int64
+	for _, c := range topics {
+		n += int64(c)
+	}
+	return n
+}
 
 func checkTopic(t string, n int32) error {
 	if err := checkName("topic", t); err != nil {

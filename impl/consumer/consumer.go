@@ -329,6 +329,11 @@ func (c *Consumer) Tick(now int64) (Output, error) { return c.Step(now, tickInpu
 
 var tickInput = spec.Message{Body: &spec.Tick{}}
 
+// Admit says why the consumer would refuse body as an input now, if it
+// would: a driver asks before it steps, so that a refused input is bad input
+// and not a surprise.
+func (c *Consumer) Admit(body any) error { return c.admit(body) }
+
 // admit checks that body is an input the consumer can take now.
 func (c *Consumer) admit(body any) error {
 	switch b := body.(type) {
@@ -337,6 +342,11 @@ func (c *Consumer) admit(body any) error {
 	case *spec.Consume:
 		if b.Records <= 0 {
 			return fmt.Errorf("consumer %s: record count %d must be positive", c.cfg.Name, b.Records)
+		}
+		for tp, pos := range c.positions {
+			if pos > MaxOffset-b.Records && (b.Partition == nil || *b.Partition == tp) {
+				return fmt.Errorf("consumer %s: %s would pass offset %d, the largest a model log has", c.cfg.Name, tp, int64(MaxOffset))
+			}
 		}
 	case *spec.Commit:
 		if b.MetadataBytes < 0 || b.MetadataBytes > MaxCommitMetadataBytes {
@@ -350,6 +360,10 @@ func (c *Consumer) admit(body any) error {
 	}
 	return nil
 }
+
+// MaxOffset bounds a partition's offsets in the model: far past any real
+// log, and far from overflowing.
+const MaxOffset = 1 << 62
 
 // MaxCommitMetadataBytes bounds the metadata an application attaches to a
 // commit: Kafka's offset.metadata.max.bytes default is 4096, and the model

@@ -157,8 +157,9 @@ func (c *Consumer) commitSync(metadataBytes int) {
 		return
 	}
 	offsets := c.knownPositions(c.owned)
+	meta := strings.Repeat("m", metadataBytes) // one string, shared by every offset
 	for i := range offsets {
-		offsets[i].Metadata = strings.Repeat("m", metadataBytes)
+		offsets[i].Metadata = meta
 	}
 	if len(offsets) > 0 {
 		c.sendCommit(offsets, commitByApp)

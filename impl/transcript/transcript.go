@@ -27,21 +27,41 @@ import (
 	"github.com/kgroup/kgroup/impl/cluster"
 )
 
-// maxLine bounds one transcript line.
-const maxLine = 1 << 20
+// Bounds on what a transcript file may hold: a command line, and any line
+// (outputs, which a run prints and a later run drops, may be long: a leader's
+// JoinGroup answer lists every member).
+const (
+	MaxCommandBytes = 1 << 20
+	MaxLineBytes    = 64 << 20
+)
 
 // Run executes a transcript and returns it with every command's output
 // filled in. It fails only on a malformed file; a command that fails prints
 // "error: ..." as the last line of its output.
-func Run(r io.Reader) (string, error) { return RunWith(r, nil) }
+func Run(r io.Reader) (string, error) {
+	res, err := Replay(r, nil)
+	return res.Output, err
+}
 
-// RunWith is Run, calling onCluster on every cluster the transcript creates
-// before any command acts on it (to attach a recorder, say).
-func RunWith(r io.Reader, onCluster func(*cluster.Cluster)) (string, error) {
+// Result is a transcript's run.
+type Result struct {
+	Output string
+	// Failed lists the lines of the commands that failed.
+	Failed []int
+	// Violation is the first rule broken, if any.
+	Violation error
+}
+
+// Replay runs a transcript as Run does, calling onCluster (if not nil) on
+// every cluster the transcript creates before any command acts on it (to
+// attach a recorder, say), and says which commands failed and which rule
+// broke.
+func Replay(r io.Reader, onCluster func(*cluster.Cluster)) (Result, error) {
 	blocks, err := parse(r)
 	if err != nil {
-		return "", err
+		return Result{}, err
 	}
+	var res Result
 	var out strings.Builder
 	s := NewSession()
 	s.onCluster = onCluster
@@ -54,13 +74,18 @@ func RunWith(r io.Reader, onCluster func(*cluster.Cluster)) (string, error) {
 		lines, err := s.Exec(b.text)
 		if err != nil {
 			lines = append(lines, "error: "+err.Error())
+			res.Failed = append(res.Failed, b.line)
 		}
 		for _, line := range lines {
 			out.WriteString(line + "\n")
 		}
 		out.WriteString("\n")
+		if res.Violation == nil && s.cl != nil {
+			res.Violation = s.cl.Violation()
+		}
 	}
-	return out.String(), nil
+	res.Output = out.String()
+	return res, nil
 }
 
 type block struct {
@@ -73,7 +98,7 @@ type block struct {
 // dropped.
 func parse(r io.Reader) ([]block, error) {
 	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 4096), maxLine)
+	sc.Buffer(make([]byte, 0, 4096), MaxLineBytes)
 	var blocks []block
 	inOutput := false
 	pendingBlank := false
@@ -90,6 +115,8 @@ func parse(r io.Reader) ([]block, error) {
 				return nil, fmt.Errorf("line %d: ---- without a command before it", n)
 			}
 			inOutput = true
+		case len(trimmed) > MaxCommandBytes:
+			return nil, fmt.Errorf("line %d: a command of %d bytes, more than %d", n, len(trimmed), MaxCommandBytes)
 		case trimmed == "":
 			pendingBlank = true
 		case strings.HasPrefix(trimmed, "#"):
@@ -101,7 +128,7 @@ func parse(r io.Reader) ([]block, error) {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading transcript: %w", err)
+		return nil, fmt.Errorf("reading transcript: %w (a line may hold at most %d bytes)", err, MaxLineBytes)
 	}
 	return blocks, nil
 }
@@ -113,9 +140,4 @@ func appendBlank(blocks []block, pending *bool) []block {
 	}
 	*pending = false
 	return blocks
-}
-
-// Violated reports whether a transcript's output shows a broken rule.
-func Violated(output string) bool {
-	return strings.Contains(output, "\nVIOLATION: ")
 }
