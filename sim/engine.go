@@ -206,7 +206,7 @@ func (e *engine) runFor(d int64) error {
 		}
 		e.report()
 		if v := e.cl.Violation(); v != nil {
-			e.fail(fmt.Errorf("a rule was broken: %w", v))
+			e.fail(fmt.Errorf("%w: %w", ErrRuleBroken, v))
 		}
 	}
 	return e.err

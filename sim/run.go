@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -56,6 +57,10 @@ func Run(sc *Scenario, opts Options) (*Outcome, error) {
 	return out, nil
 }
 
+// ErrRuleBroken marks a run's error as a broken rule of spec, a bug in the
+// state machines; every other error of Run is the scenario's.
+var ErrRuleBroken = errors.New("a rule was broken")
+
 // runOne is one run of one variant with one seed.
 func runOne(sc *Scenario, v Variant, seed uint64, opts Options) (*Result, error) {
 	e := &engine{sc: sc, variant: v, seed: seed, opts: opts, net: newNet(seed), w: newWorkload(),
@@ -76,7 +81,7 @@ func runOne(sc *Scenario, v Variant, seed uint64, opts Options) (*Result, error)
 	e.w.before(e, e.now())
 	e.cl.CheckNow()
 	if v := e.cl.Violation(); v != nil {
-		return nil, fmt.Errorf("a rule was broken: %w", v)
+		return nil, fmt.Errorf("%w: %w", ErrRuleBroken, v)
 	}
 	return e.result(), nil
 }

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -68,8 +69,17 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 	s := bufio.NewScanner(r)
 	s.Buffer(make([]byte, 0, 4096), maxLineLen)
 	var varies []vary
+	inOutput := false // a transcript's output section, "----" to a blank line: skipped
 	for n := 1; s.Scan(); n++ {
 		text := strings.TrimSpace(s.Text())
+		switch {
+		case inOutput:
+			inOutput = text != ""
+			continue
+		case text == "----":
+			inOutput = true
+			continue
+		}
 		if i := strings.Index(text, " #"); i >= 0 {
 			text = strings.TrimSpace(text[:i])
 		}
@@ -103,7 +113,9 @@ func Parse(name string, r io.Reader) (*Scenario, error) {
 			sc.lines = append(sc.lines, line{n: n, text: text, args: a})
 		}
 	}
-	if err := s.Err(); err != nil {
+	if err := s.Err(); errors.Is(err, bufio.ErrTooLong) {
+		return nil, fmt.Errorf("%s: a line longer than %d bytes", name, maxLineLen)
+	} else if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return sc, sc.finish(varies)

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,6 +128,7 @@ func TestScenarioErrors(t *testing.T) {
 		"cluster topics=t:1\nassert (rebalances > 1",
 		"cluster topics=t:1\nassert rebalances > 1 > 2",
 		"cluster topics=t:1\nassert rebalances > 1 +-5%",
+		"cluster topics=t:1\n#" + strings.Repeat("x", maxLineLen),
 	} {
 		if _, err := Parse("bad", strings.NewReader(bad)); err == nil {
 			t.Errorf("scenario %q parsed", bad)
@@ -147,8 +149,8 @@ func TestScenarioErrors(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		if _, err := Run(sc, Options{}); err == nil {
-			t.Errorf("scenario %q ran", bad)
+		if _, err := Run(sc, Options{}); err == nil || errors.Is(err, ErrRuleBroken) {
+			t.Errorf("scenario %q: %v, want a scenario error", bad, err)
 		} else if !strings.Contains(err.Error(), "line ") {
 			t.Errorf("scenario %q: error %q names no line", bad, err)
 		}
@@ -170,7 +172,7 @@ func TestPlantedBugIsCaught(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = Run(sc, Options{Check: mode})
-			if err == nil || !strings.Contains(err.Error(), c.rule) || !strings.Contains(err.Error(), "seed 1") {
+			if !errors.Is(err, ErrRuleBroken) || !strings.Contains(err.Error(), c.rule) || !strings.Contains(err.Error(), "seed 1") {
 				t.Errorf("%s planted, check mode %d: %v", c.plant, mode, err)
 			}
 		}

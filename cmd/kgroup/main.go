@@ -53,7 +53,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	switch args[0] {
 	case "sim":
-		return runSim(args[1:], stdout, stderr)
+		return runSim(args[1:], stdin, stdout, stderr)
 	case "assign":
 		return runAssign(args[1:], stdin, stdout, stderr)
 	case "replay":

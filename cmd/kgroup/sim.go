@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,7 +16,7 @@ import (
 const simUsage = `usage: kgroup sim [flags] [FILE]
        kgroup sim [flags] --compare FILE1 FILE2
 
-Runs a scenario (the built-in demo without FILE) against kgroup's coordinator
+Runs a scenario (the built-in demo without FILE; - reads stdin) against kgroup's coordinator
 and consumer state machines with a timing model, and reports rebalances,
 partitions not progressing, lag and records processed twice. Exit codes: 0
 ok, 1 an assertion failed or a rule of spec broke (the seed is printed), 2
@@ -36,7 +37,7 @@ type simFlags struct {
 }
 
 // runSim is `kgroup sim`.
-func runSim(args []string, stdout, stderr io.Writer) int {
+func runSim(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var f simFlags
 	fs := flag.NewFlagSet("kgroup sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -73,7 +74,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		files = append(files, fs.Arg(0)) // flags may follow the file
 		args = fs.Args()[1:]
 	}
-	scs, code := loadScenarios(files, f, stderr)
+	scs, code := loadScenarios(files, f, stdin, stderr)
 	if code != 0 {
 		return code
 	}
@@ -106,7 +107,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 }
 
 // loadScenarios reads the scenario files (the demo when there are none).
-func loadScenarios(files []string, f simFlags, stderr io.Writer) ([]*sim.Scenario, int) {
+func loadScenarios(files []string, f simFlags, stdin io.Reader, stderr io.Writer) ([]*sim.Scenario, int) {
 	switch {
 	case f.compare && len(files) != 2:
 		fmt.Fprintln(stderr, "kgroup sim: --compare takes two scenario files")
@@ -125,7 +126,7 @@ func loadScenarios(files []string, f simFlags, stderr io.Writer) ([]*sim.Scenari
 		out = append(out, sc)
 	}
 	for _, name := range files {
-		fh, err := os.Open(name)
+		fh, err := openInput(name, stdin)
 		if err != nil {
 			fmt.Fprintln(stderr, "kgroup sim:", err)
 			return nil, 2
@@ -162,7 +163,10 @@ func simulate(scs []*sim.Scenario, opts sim.Options, f simFlags, stdout, stderr 
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "kgroup sim: %v\n", err)
-			return 1
+			if errors.Is(err, sim.ErrRuleBroken) {
+				return 1
+			}
+			return 2
 		}
 		outs = append(outs, out)
 	}
