@@ -2,6 +2,8 @@ package cluster_test
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -294,5 +296,49 @@ func TestStepsAreSingleStateMachineSteps(t *testing.T) {
 	}
 	if counts[cluster.ActStart] != 2 || counts[cluster.ActCrash] != 1 || counts[cluster.ActFire] == 0 {
 		t.Errorf("steps %v", counts)
+	}
+}
+
+// TestWorkBudget: a cluster with a work budget stops at the step past it,
+// says so, and takes no more actions; the same run without one goes on. A
+// step of a small cluster costs a unit, of one with 4096 partitions 129.
+func TestWorkBudget(t *testing.T) {
+	run := func(line string, budget int64) (steps int, err error) {
+		cl := mustCluster(t, line)
+		cl.SetWorkBudget(budget)
+		cl.OnStep(func(cluster.Step) { steps++ })
+		for _, line := range []string{"start c1 c2", "advance 60000"} {
+			acts, perr := cluster.ParseActions(line, cl)
+			if perr != nil {
+				t.Fatal(perr)
+			}
+			for _, a := range acts {
+				if err = cl.Apply(a); err != nil {
+					if again := cl.Apply(cluster.Action{Kind: cluster.ActSettle}); !errors.Is(again, cluster.ErrBudget) {
+						t.Errorf("after the budget: %v", again)
+					}
+					return steps, err
+				}
+			}
+		}
+		return steps, nil
+	}
+	for _, c := range []struct {
+		line string
+		cost int
+	}{{"cluster topics=t:2", 1}, {"cluster topics=t:4096", 129}} {
+		all, err := run(c.line, 0)
+		if err != nil || all < 100 {
+			t.Fatalf("unbounded: %d steps, %v", all, err)
+		}
+		for _, b := range []int{1, 100, all - 1} {
+			steps, err := run(c.line, int64(b*c.cost))
+			if !errors.Is(err, cluster.ErrBudget) || steps != b || !strings.Contains(err.Error(), fmt.Sprintf("more than %d units", b*c.cost)) {
+				t.Errorf("%s, budget %d: %d steps, %v", c.line, b*c.cost, steps, err)
+			}
+		}
+		if steps, err := run(c.line, int64(all*c.cost)); err != nil || steps != all {
+			t.Errorf("%s, a budget of exactly the run: %d steps, %v", c.line, steps, err)
+		}
 	}
 }

@@ -17,8 +17,8 @@ import (
 // Actions) and carried out, and the rules are checked; a broken rule is
 // reported by Violation, not here. Apply returns an error after carrying an
 // action out only for stabilize that did not converge (ErrNotConverged) and
-// for a broken internal invariant (an *assert.Failure), after which the
-// cluster takes no more actions.
+// for a broken internal invariant (an *assert.Failure) or a spent work
+// budget (ErrBudget), after which the cluster takes no more actions.
 func (cl *Cluster) Apply(a Action) (err error) {
 	if cl.broken != nil {
 		return cl.broken
@@ -27,12 +27,18 @@ func (cl *Cluster) Apply(a Action) (err error) {
 		return err
 	}
 	defer func() {
-		var f *assert.Failure
-		if errors.As(err, &f) {
-			cl.broken = err
+		switch r := recover().(type) {
+		case nil:
+			return
+		case *assert.Failure:
+			err = r
+		case overBudget:
+			err = r.err
+		default:
+			panic(r)
 		}
+		cl.broken = err
 	}()
-	defer assert.Recover(&err)
 	if !cl.lean.on {
 		cl.actions = append(cl.actions, a)
 	}

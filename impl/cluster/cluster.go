@@ -63,6 +63,7 @@ type Cluster struct {
 	broken    error    // an internal invariant broke: nothing more is applied
 	discard   bool     // events are not kept for TakeEvents
 	stepHooks []func(Step)
+	budget    budget
 	lean      lean // long-run switches (lean.go)
 }
 
@@ -114,6 +115,7 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	cfg.Topics = maps.Clone(topics)
 	cl := &Cluster{cfg: cfg, coord: coord, nodes: map[string]*node{}, topics: topics}
+	cl.budget.partitions = totalPartitions(topics)
 	cl.net.held = map[string]bool{}
 	cl.checker = spec.NewChecker(cfg.GroupID)
 	cl.checker.Rebuild = cl.rebuild

@@ -111,6 +111,7 @@ func (cl *Cluster) changeTopics(a Action) {
 	case ActCreateTopic, ActAddPartitions:
 		cl.topics = maps.Clone(cl.topics) // clones share it: copy on write
 		cl.topics[a.Topic] = a.Partitions
+		cl.budget.partitions = totalPartitions(cl.topics)
 		kind := spec.EvCreateTopic
 		if a.Kind == ActAddPartitions {
 			kind = spec.EvAddPartitions
@@ -120,6 +121,7 @@ func (cl *Cluster) changeTopics(a Action) {
 	case ActDeleteTopic:
 		cl.topics = maps.Clone(cl.topics)
 		delete(cl.topics, a.Topic)
+		cl.budget.partitions = totalPartitions(cl.topics)
 		cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: a.Topic})
 		cl.stepped(a.Kind, "", nil)
 	case ActRefreshMetadata:
