@@ -1,8 +1,10 @@
 package coordinator
 
 import (
+	"math"
 	"slices"
 
+	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -328,6 +330,9 @@ func (c *Coordinator) electJoinedLeader(g *group) bool {
 
 // initNextGeneration is ClassicGroup.initNextGeneration.
 func (c *Coordinator) initNextGeneration(g *group) {
+	if g.generation == math.MaxInt32 {
+		assert.Fail("group %s: generation %d cannot grow (Load admits at most %d)", g.id, g.generation, MaxGeneration)
+	}
 	if !c.cfg.Bugs.Has(mutant.SkipGenerationBump) {
 		g.generation++
 	}

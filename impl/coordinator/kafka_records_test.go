@@ -4,6 +4,7 @@ package coordinator
 // OMMT as in kafka_join_test.go and kafka_leave_offsets_test.go.
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kgroup/kgroup/spec"
@@ -166,4 +167,44 @@ func TestKafka_testClassicGroupOnUnloadedCompletingRebalance(t *testing.T) {
 	h.wantState("group-id", spec.Dead, gen)
 	diff(t, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator}, fs.sync())
 	diff(t, &spec.SyncGroupResponse{ErrorCode: spec.NotCoordinator}, ps.sync())
+}
+
+// TestLoadRejectsRecordsNoCoordinatorWrites: a log from outside (a file, a
+// fuzzer) that holds a record no coordinator writes is an error naming the
+// record and what is wrong, not a group that breaks invariants later (a
+// negative rebalance timeout armed a timer that fired forever; generation
+// 2^31-1 wrapped on the next rebalance — both found by FuzzRecords).
+func TestLoadRejectsRecordsNoCoordinatorWrites(t *testing.T) {
+	member := func(id, instance string, session, rebalance int32) GroupRecordMember {
+		return GroupRecordMember{MemberID: id, InstanceID: instance, ClientID: "c", SessionTimeoutMs: session, RebalanceTimeoutMs: rebalance}
+	}
+	group := func(gen int32, protocol, leader string, ms ...GroupRecordMember) Record {
+		return Record{Group: &GroupRecord{GroupID: "g", ProtocolType: "consumer", Generation: gen, Protocol: protocol, Leader: leader, Members: ms}}
+	}
+	ok := member("m-1", "", 10000, 10000)
+	for _, c := range []struct {
+		rec  Record
+		want string
+	}{
+		{Record{}, "record 0: must hold exactly one of group and offset"},
+		{Record{Offset: &OffsetRecord{GroupID: "g", TopicPartition: spec.TopicPartition{Topic: "t", Partition: -1}}}, "partition -1"},
+		{Record{Offset: &OffsetRecord{TopicPartition: spec.TopicPartition{Topic: "t"}}}, `offset record of group ""`},
+		{group(-1, "", ""), "generation -1; want one from 0 to 1073741824"},
+		{group(MaxGeneration+1, "", ""), "generation 1073741825"},
+		{group(0, "range", "m-1", ok), "wants a generation from 1"},
+		{group(1, "", "m-1", ok), "a protocol type and a protocol"},
+		{group(1, "range", "m-2", ok), `leader "m-2" is not a member`},
+		{group(1, "range", "m-1", ok, ok), `member id "m-1" is empty or listed twice`},
+		{group(1, "range", "m-1", member("", "", 10000, 10000)), `member id "" is empty`},
+		{group(1, "range", "m-1", member("m-1", "i", 10000, 10000), member("m-2", "i", 10000, 10000)), `instance id "i" is listed twice`},
+		{group(1, "range", "m-1", member("m-1", "", 10000, -5)), "rebalance timeout -5 ms"},
+		{group(1, "range", "m-1", member("m-1", "", 0, 10000)), "session timeout 0 ms"},
+	} {
+		if _, _, err := Load(DefaultConfig(), 0, []Record{c.rec}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error %v, want one saying %q", c.rec, err, c.want)
+		}
+	}
+	if _, _, err := Load(DefaultConfig(), 0, []Record{group(MaxGeneration, "range", "m-1", member("m-1", "", 10000, -1))}); err != nil {
+		t.Errorf("the largest generation and an old record's rebalance timeout of -1: %v", err)
+	}
 }

@@ -1,6 +1,7 @@
 package coordinator
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -138,6 +139,65 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	c.groups[rec.GroupID] = g
 }
 
+// MaxGeneration is the highest generation Load admits. Kafka's coordinator
+// increments an int32 with no check (ClassicGroup.initNextGeneration), so
+// past 2^31-1 it would wrap negative, where -1 means "no generation" to
+// clients; kgroup refuses generations past 2^30 on Load, which leaves 2^30
+// rebalances (34 years at one a second) before the bound, and treats
+// reaching 2^31-1 as a broken invariant.
+const MaxGeneration = 1 << 30
+
+// validate rejects a record no coordinator writes, which loading would turn
+// into a group that breaks the coordinator's own invariants: a group with
+// members but no generation, protocol or leader among them; a member without
+// an id, listed twice, sharing an instance id, or with a timeout that is not
+// positive (a rebalance timeout of -1 is an old record's, and means the
+// session timeout); an offset of no group or no partition.
+func (r Record) validate() error {
+	switch {
+	case (r.Group == nil) == (r.Offset == nil):
+		return errors.New("must hold exactly one of group and offset")
+	case r.Offset != nil:
+		o := r.Offset
+		if o.GroupID == "" || o.Topic == "" || o.Partition < 0 {
+			return fmt.Errorf("offset record of group %q for %q partition %d: want a group, a topic and a partition from 0", o.GroupID, o.Topic, o.Partition)
+		}
+		return nil
+	}
+	return r.Group.validate()
+}
+
+func (g *GroupRecord) validate() error {
+	if g.GroupID == "" {
+		return errors.New("group record with an empty group id")
+	}
+	if g.Generation < 0 || g.Generation > MaxGeneration {
+		return fmt.Errorf("group %q: generation %d; want one from 0 to %d", g.GroupID, g.Generation, MaxGeneration)
+	}
+	if len(g.Members) == 0 {
+		return nil
+	}
+	if g.Generation == 0 || g.Protocol == "" || g.ProtocolType == "" {
+		return fmt.Errorf("group %q has members, so wants a generation from 1, a protocol type and a protocol (has %d, %q, %q)", g.GroupID, g.Generation, g.ProtocolType, g.Protocol)
+	}
+	ids, instances := map[string]bool{}, map[string]bool{}
+	for _, m := range g.Members {
+		switch {
+		case m.MemberID == "" || ids[m.MemberID]:
+			return fmt.Errorf("group %q: member id %q is empty or listed twice", g.GroupID, m.MemberID)
+		case m.InstanceID != "" && instances[m.InstanceID]:
+			return fmt.Errorf("group %q: instance id %q is listed twice", g.GroupID, m.InstanceID)
+		case m.SessionTimeoutMs <= 0 || (m.RebalanceTimeoutMs <= 0 && m.RebalanceTimeoutMs != -1):
+			return fmt.Errorf("group %q: member %s has session timeout %d ms and rebalance timeout %d ms; want them positive (or a rebalance timeout of -1)", g.GroupID, m.MemberID, m.SessionTimeoutMs, m.RebalanceTimeoutMs)
+		}
+		ids[m.MemberID], instances[m.InstanceID] = true, true
+	}
+	if !ids[g.Leader] {
+		return fmt.Errorf("group %q: leader %q is not a member", g.GroupID, g.Leader)
+	}
+	return nil
+}
+
 // IDSequence reads the sequence number the coordinator put at the end of a
 // member id it made, so that a loaded coordinator never hands out an id that
 // is already taken; 0 for an id of another form.
@@ -161,8 +221,8 @@ func Load(cfg Config, now int64, records []Record) (*Coordinator, Ready, error) 
 	}
 	c.now = now
 	for i, r := range records {
-		if (r.Group == nil) == (r.Offset == nil) {
-			return nil, Ready{}, fmt.Errorf("coordinator: record %d must hold exactly one of group and offset", i)
+		if err := r.validate(); err != nil {
+			return nil, Ready{}, fmt.Errorf("coordinator: record %d: %w", i, err)
 		}
 		c.replay(r)
 	}
