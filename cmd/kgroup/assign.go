@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -11,27 +10,10 @@ import (
 	"github.com/kgroup/kgroup/spec"
 )
 
-// maxAssignInput and maxPartitions bound what `kgroup assign` accepts, so a
-// hostile or mistaken request gets an error instead of exhausting memory.
-const (
-	maxAssignInput = 256 << 20
-	maxPartitions  = 50_000_000
-)
-
-type assignRequest struct {
-	Assignor   string           `json:"assignor"`
-	Partitions map[string]int64 `json:"partitions"`
-	Members    []assignMember   `json:"members"`
-}
-
-type assignMember struct {
-	MemberID   string             `json:"member_id"`
-	InstanceID string             `json:"instance_id"`
-	Rack       string             `json:"rack"`
-	Topics     []string           `json:"topics"`
-	Owned      map[string][]int64 `json:"owned"`
-	Generation *int64             `json:"generation"`
-}
+// maxAssignInput bounds what `kgroup assign` reads, so a hostile or
+// mistaken request gets an error instead of exhausting memory (the
+// request's own bounds are assignors.ParseRequest's).
+const maxAssignInput = 256 << 20
 
 const assignHelp = `usage: kgroup assign < request.json
 
@@ -50,6 +32,8 @@ The request:
                   "generation":  N}, ...]}        optional: the generation it owns them at (-1: unknown)
 The plan: {"assignment": {"ID": {"TOPIC": [P, ...]}, ...}}.
 
+An owned partition past its topic's count (the topic was re-created
+smaller) is dropped with a warning on stderr, as Kafka's assignors drop it.
 Unknown fields, a duplicate key, trailing data, counts and partitions out
 of range are errors: one line on stderr, exit 2, nothing on stdout. At
 most 256 MiB of input and 50,000,000 partitions in all.
@@ -91,22 +75,12 @@ func assign(r io.Reader) (out []byte, warnings []string, err error) {
 	if len(data) > maxAssignInput {
 		return nil, nil, fmt.Errorf("request larger than %d bytes", maxAssignInput)
 	}
-	var req assignRequest
-	if err := spec.UnmarshalStrict(data, &req); err != nil {
-		return nil, nil, fmt.Errorf("bad JSON: %w", err)
-	}
-	a, err := assignors.ByName(req.Assignor)
+	in, err := assignors.ParseRequest(data)
 	if err != nil {
 		return nil, nil, err
 	}
-	topics, members, err := req.toInput()
-	if err != nil {
-		return nil, nil, err
-	}
-	for _, t := range assignors.UnknownTopics(topics, members) {
-		warnings = append(warnings, fmt.Sprintf("topic %q is subscribed but absent from partitions; ignored", t))
-	}
-	plan, err := a.Assign(topics, members)
+	warnings = in.Warnings
+	plan, err := in.Assignor.Assign(in.Topics, in.Members)
 	if err != nil {
 		return nil, warnings, err
 	}
@@ -120,61 +94,4 @@ func assign(r io.Reader) (out []byte, warnings []string, err error) {
 		return nil, warnings, err
 	}
 	return append(out, '\n'), warnings, nil
-}
-
-// toInput checks the request and turns it into assignor input.
-func (req assignRequest) toInput() (map[string]int32, []assignors.Member, error) {
-	topics := make(map[string]int32, len(req.Partitions))
-	var total int64
-	for _, t := range spec.SortedKeys(req.Partitions) {
-		n := req.Partitions[t]
-		switch {
-		case t == "":
-			return nil, nil, errors.New(`partitions: empty topic name`)
-		case n < 0:
-			return nil, nil, fmt.Errorf("partitions: topic %q has a negative count %d", t, n)
-		case n > maxPartitions:
-			return nil, nil, fmt.Errorf("partitions: topic %q has %d partitions, more than %d", t, n, maxPartitions)
-		}
-		total += n
-		if total > maxPartitions {
-			return nil, nil, fmt.Errorf("partitions: more than %d in all", maxPartitions)
-		}
-		topics[t] = int32(n)
-	}
-	members := make([]assignors.Member, 0, len(req.Members))
-	for i, m := range req.Members {
-		member, err := m.toMember(topics)
-		if err != nil {
-			return nil, nil, fmt.Errorf("members[%d]: %w", i, err)
-		}
-		members = append(members, member)
-	}
-	return topics, members, assignors.Validate(topics, members)
-}
-
-func (m assignMember) toMember(topics map[string]int32) (assignors.Member, error) {
-	out := assignors.Member{ID: m.MemberID, InstanceID: m.InstanceID, Rack: m.Rack, Topics: m.Topics, Generation: -1}
-	if m.Generation != nil {
-		if *m.Generation < -1 || *m.Generation > 1<<31-1 {
-			return out, fmt.Errorf("member %q: generation %d out of range", m.MemberID, *m.Generation)
-		}
-		out.Generation = int32(*m.Generation)
-	}
-	seen := map[spec.TopicPartition]bool{}
-	for _, t := range spec.SortedKeys(m.Owned) {
-		n, exists := topics[t]
-		for _, p := range m.Owned[t] {
-			if p < 0 || (exists && p >= int64(n)) || p > 1<<31-1 {
-				return out, fmt.Errorf("member %q owns %s-%d, out of range (topic has %d partitions)", m.MemberID, t, p, n)
-			}
-			tp := spec.TopicPartition{Topic: t, Partition: int32(p)}
-			if seen[tp] {
-				return out, fmt.Errorf("member %q lists %s twice in owned", m.MemberID, tp)
-			}
-			seen[tp] = true
-			out.Owned = append(out.Owned, tp)
-		}
-	}
-	return out, nil
 }

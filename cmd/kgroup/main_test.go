@@ -51,7 +51,7 @@ func TestAssignRejectsBadInput(t *testing.T) {
 		"empty member id":   `{"assignor":"range","partitions":{"t":1},"members":[{"member_id":""}]}`,
 		"negative count":    `{"assignor":"range","partitions":{"t":-1},"members":[]}`,
 		"huge count":        `{"assignor":"range","partitions":{"t":99999999999},"members":[]}`,
-		"owned too high":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[2]}}]}`,
+		"owned past int32":  `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[2147483648]}}]}`,
 		"owned negative":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[-1]}}]}`,
 		"owned twice":       `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[1,1]}}]}`,
 		"bad generation":    `{"assignor":"range","partitions":{"t":2},"members":[{"member_id":"a","generation":-5}]}`,
@@ -67,6 +67,19 @@ func TestAssignRejectsBadInput(t *testing.T) {
 				t.Fatalf("code %d, stdout %q, stderr %q: want exit 2, no output, one line on stderr", code, out, errs)
 			}
 		})
+	}
+}
+
+// TestAssignDropsOwnedPartitionsThatNoLongerExist: a member that owns
+// t-2 of a topic re-created with two partitions keeps what still exists, as
+// Kafka's AbstractStickyAssignor does, and the request is not an error.
+func TestAssignDropsOwnedPartitionsThatNoLongerExist(t *testing.T) {
+	for _, a := range []string{"range", "sticky", "cooperative-sticky"} {
+		in := `{"assignor":"` + a + `","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[1,2]},"generation":3},{"member_id":"b","topics":["t"]}]}`
+		code, out, errs := runCLI(t, in, "assign")
+		if code != 0 || !strings.Contains(errs, `member "a" owns t-2, which does not exist`) || !strings.Contains(out, `"assignment"`) {
+			t.Errorf("%s: code %d, stdout %q, stderr %q", a, code, out, errs)
+		}
 	}
 }
 
