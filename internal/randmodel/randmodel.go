@@ -43,6 +43,45 @@ func (s seededChooser) Intn(_ string, n int) int { return s.r.IntN(n) }
 // Seeded draws choices from a PCG source with this seed.
 func Seeded(seed uint64) Chooser { return seededChooser{rand.New(rand.NewPCG(seed, 0))} }
 
+// Bytes draws choices from a fuzzer's bytes: a choice among at most 256
+// takes one byte, a larger one two, and once the bytes run out every choice
+// is 0. A byte string a Recorder wrote replays its run exactly.
+func Bytes(b []byte) Chooser { return &byteChooser{b: b} }
+
+type byteChooser struct{ b []byte }
+
+func (c *byteChooser) Intn(_ string, n int) int {
+	width := 1
+	if n > 256 {
+		width = 2
+	}
+	v := 0
+	for range width {
+		v <<= 8
+		if len(c.b) > 0 {
+			v, c.b = v|int(c.b[0]), c.b[1:]
+		}
+	}
+	return v % n
+}
+
+// Recorder wraps a Chooser and writes each choice as Bytes reads it, so a
+// seeded run becomes a fuzzer's corpus entry.
+type Recorder struct {
+	Chooser
+	Out []byte
+}
+
+// Intn draws from the wrapped chooser and records the choice.
+func (r *Recorder) Intn(label string, n int) int {
+	v := r.Chooser.Intn(label, n)
+	if n > 256 {
+		r.Out = append(r.Out, byte(v>>8))
+	}
+	r.Out = append(r.Out, byte(v))
+	return v
+}
+
 // Model drives one random run through cluster.Action. Its shape: a safety
 // phase of random actions — membership changes, crashes, stalls, freezes past
 // the session timeout, partition changes, commits, message delays (choosing
