@@ -71,7 +71,8 @@ func FuzzClusterPlanted(f *testing.F) {
 	})
 }
 
-// mustSeed is the recorded choices of the seeded model run with this seed.
+// mustSeed is the recorded choices of the seeded model run with this seed,
+// checked to replay the very same run.
 func mustSeed(t *testing.T, seed uint64) []byte {
 	t.Helper()
 	rec := &randmodel.Recorder{Chooser: randmodel.Seeded(seed)}
@@ -82,6 +83,10 @@ func mustSeed(t *testing.T, seed uint64) []byte {
 	if err := m.Run(); err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
+	replayed, err := runChoices(rec.Out, 0)
+	if err != nil || replayed.Cl.Transcript() != m.Cl.Transcript() {
+		t.Fatalf("seed %d: the recorded choices do not replay the run (%v)", seed, err)
+	}
 	return rec.Out
 }
 
@@ -90,19 +95,7 @@ func mustSeed(t *testing.T, seed uint64) []byte {
 func TestClusterCorpus(t *testing.T) {
 	var seeds [][]byte
 	for seed := uint64(1); seed <= 40; seed++ {
-		rec := &randmodel.Recorder{Chooser: randmodel.Seeded(seed)}
-		m, err := randmodel.New(rec, clusterOptions)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Run(); err != nil {
-			t.Fatalf("seed %d: %v", seed, err)
-		}
-		replayed, err := runChoices(rec.Out, 0)
-		if err != nil || replayed.Cl.Transcript() != m.Cl.Transcript() {
-			t.Fatalf("seed %d: the recorded choices do not replay the run (%v)", seed, err)
-		}
-		seeds = append(seeds, rec.Out)
+		seeds = append(seeds, mustSeed(t, seed))
 	}
 	fuzzcorpus.Seeds(t, "FuzzCluster", seeds)
 }
