@@ -6,6 +6,7 @@
 //	kgroup replay FILE       run a transcript and print it with outputs
 //	kgroup explore [flags]   explore every behaviour within bounds
 //	kgroup check FILE        check a history of commits for linearizability
+//	kgroup serve [flags]     a Kafka-protocol server on loopback, rules checked live
 //
 // Exit codes: 0 success, 1 the run itself failed (a rule was broken, a
 // scenario did not converge), 2 bad usage or bad input, 3 inconclusive
@@ -30,6 +31,8 @@ commands:
                  (kgroup explore -h for the bounds)
   check FILE     check a history of commits and fetches (JSON lines) for
                  linearizability; --html FILE draws it
+  serve          a Kafka-protocol server on loopback with kgroup's coordinator,
+                 in-memory topics, live rule checks and faults (kgroup serve -h)
 `
 
 func main() {
@@ -53,6 +56,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runExplore(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdin, stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
