@@ -61,20 +61,13 @@ func (c *conn) serve() {
 			return
 		}
 		buf = frame[:0]
-		h, body, err := parseHeader(frame)
-		if err == nil && h.key != kmsg.Produce.Int16() && len(frame) > smallFrameBytes {
-			err = fmt.Errorf("%w: a %s request of %d bytes (at most %d)", errFrame, kmsg.NameForKey(h.key), len(frame), smallFrameBytes)
-		}
+		h, resp, err := c.handle(frame)
 		if err != nil {
-			c.event("bad", err.Error()+"; connection closed")
-			return
-		}
-		c.mu.Lock()
-		c.client = h.clientID
-		c.mu.Unlock()
-		resp, err := c.handle(h, body)
-		if err != nil {
-			c.event("bad", fmt.Sprintf("%s v%d (correlation %d): %v; connection closed", kmsg.NameForKey(h.key), h.version, h.corr, err))
+			what := "a frame"
+			if h.key != 0 || h.version != 0 || h.corr != 0 {
+				what = fmt.Sprintf("%s v%d (correlation %d)", kmsg.NameForKey(h.key), h.version, h.corr)
+			}
+			c.event("bad", fmt.Sprintf("%s: %v; connection closed", what, err))
 			return
 		}
 		if resp == nil { // Produce with acks 0
@@ -132,42 +125,66 @@ func (c *conn) injected(h header) bool {
 // version it does not support (other than ApiVersions).
 var errUnsupported = errors.New("unsupported API or version")
 
-// handle decodes and answers one request. An error closes the connection.
-func (c *conn) handle(h header, body []byte) (kmsg.Response, error) {
-	if h.key == kmsg.ApiVersions.Int16() && !supported(h.key, h.version) {
-		return apiVersions(h.version), nil // the body may be of a version we cannot read
-	}
-	if !supported(h.key, h.version) {
-		return nil, errUnsupported
+// decodeRequest reads a request frame: its header and its body, for an
+// API and version served. A nil request is an ApiVersions of a version too
+// new to read, answered in v0's format.
+func decodeRequest(frame []byte) (header, kmsg.Request, error) {
+	h, body, err := parseHeader(frame)
+	switch {
+	case err != nil:
+		return h, nil, err
+	case h.key != kmsg.Produce.Int16() && len(frame) > smallFrameBytes:
+		return h, nil, fmt.Errorf("%w: %d bytes (at most %d for any request but Produce)", errFrame, len(frame), smallFrameBytes)
+	case h.key == kmsg.ApiVersions.Int16() && !supported(h.key, h.version):
+		return h, nil, nil // the body may be of a version we cannot read
+	case !supported(h.key, h.version):
+		return h, nil, errUnsupported
 	}
 	req := kmsg.RequestForKey(h.key)
 	req.SetVersion(h.version)
-	var err error
 	if req.IsFlexible() { // request header v2: tagged fields
 		if body, err = skipTags(body); err != nil {
-			return nil, err
+			return h, nil, err
 		}
 	}
 	if err := req.ReadFrom(body); err != nil {
-		return nil, fmt.Errorf("malformed body: %w", err)
+		return h, nil, fmt.Errorf("malformed body: %w", err)
 	}
+	return h, req, nil
+}
+
+// handle decodes and answers one request. An error closes the connection.
+func (c *conn) handle(frame []byte) (header, kmsg.Response, error) {
+	h, req, err := decodeRequest(frame)
+	switch {
+	case err != nil:
+		return h, nil, err
+	case req == nil:
+		return h, apiVersions(h.version), nil
+	}
+	c.mu.Lock()
+	c.client = h.clientID
+	c.mu.Unlock()
+	var resp kmsg.Response
 	switch r := req.(type) {
 	case *kmsg.ApiVersionsRequest:
-		return apiVersions(h.version), nil
+		resp = apiVersions(h.version)
 	case *kmsg.MetadataRequest:
-		return c.metadata(r), nil
+		resp = c.metadata(r)
 	case *kmsg.FindCoordinatorRequest:
-		return c.findCoordinator(r), nil
+		resp = c.findCoordinator(r)
 	case *kmsg.ListOffsetsRequest:
-		return c.listOffsets(r), nil
+		resp = c.listOffsets(r)
 	case *kmsg.FetchRequest:
-		return c.fetch(r), nil
+		resp = c.fetch(r)
 	case *kmsg.ProduceRequest:
-		return c.produce(r), nil
+		resp = c.produce(r)
 	case *kmsg.InitProducerIDRequest:
-		return c.initProducerID(r), nil
+		resp = c.initProducerID(r)
+	default:
+		resp, err = c.group(h, req)
 	}
-	return c.group(h, req)
+	return h, resp, err
 }
 
 // group answers the six group APIs through the coordinator.

@@ -30,15 +30,20 @@ func newRawCache() rawCache {
 // joined notes the protocols a JoinGroup carried, once its answer names
 // the member.
 func (rc rawCache) joined(group, member string, protocols []kmsg.JoinGroupRequestProtocol) {
-	if member != "" && protocols != nil {
-		rc.meta[memberKey{group, member}] = protocols
+	if member == "" || protocols == nil {
+		return
 	}
+	kept := make([]kmsg.JoinGroupRequestProtocol, len(protocols))
+	for i, p := range protocols { // the connection reuses its frame buffer
+		kept[i] = kmsg.JoinGroupRequestProtocol{Name: p.Name, Metadata: bytes.Clone(p.Metadata)}
+	}
+	rc.meta[memberKey{group, member}] = kept
 }
 
 // synced notes a leader's assignment bytes.
 func (rc rawCache) synced(group string, plan []kmsg.SyncGroupRequestGroupAssignment) {
 	for _, a := range plan {
-		rc.assign[memberKey{group, a.MemberID}] = a.MemberAssignment
+		rc.assign[memberKey{group, a.MemberID}] = bytes.Clone(a.MemberAssignment)
 	}
 }
 

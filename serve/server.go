@@ -219,7 +219,10 @@ func (s *Server) Inject(f Fault) error {
 	case "cut":
 		detail = fmt.Sprintf("%d connections closed", s.cut(f.Target))
 	case "expire":
-		err = s.onOwner(func(o *owner) { err = o.expire(f.Target) })
+		var found error
+		if err = s.onOwner(func(o *owner) { found = o.expire(f.Target) }); err == nil {
+			err = found
+		}
 	case "move":
 		err = s.onOwner(func(o *owner) { o.move(f.Delay) })
 	default:
