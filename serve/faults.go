@@ -307,6 +307,9 @@ func (o *owner) reload() {
 	}
 	o.co = co
 	o.checks.failover(co)
+	for _, g := range spec.SortedKeys(o.checks.committed) { // a commit lost across the failover shows here
+		o.checks.offsets(o.now, g, co.Committed(g))
+	}
 	o.srv.events.add(Event{At: o.now, Kind: "failover", Detail: fmt.Sprintf("a new coordinator loaded %d records", len(o.log))})
 	o.ready(rd)
 }

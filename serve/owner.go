@@ -208,6 +208,11 @@ func (o *owner) ready(rd coordinator.Ready) {
 		return v
 	}
 	for _, m := range rd.Responses {
+		if r, ok := m.Body.(*spec.OffsetCommitResponse); ok && r.Code() == spec.None {
+			if c, ok := o.pending[m.Correlation]; ok {
+				offsets[c.req.Group()] = true // checked even if no record was written
+			}
+		}
 		o.answer(m, view)
 	}
 	for _, g := range spec.SortedKeys(offsets) {
