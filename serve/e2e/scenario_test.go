@@ -173,7 +173,7 @@ func TestKgo(t *testing.T) {
 
 // difference is one way the two servers' results differ.
 type difference struct {
-	phase, field string
+	phase, field  string
 	kgroup, kfake any
 }
 
