@@ -37,15 +37,13 @@ func FuzzDecodeRequest(f *testing.F) {
 func translate(h header, req kmsg.Request) {
 	switch r := req.(type) {
 	case *kmsg.JoinGroupRequest:
-		if jr, err := joinRequest(r, h.clientID); err == nil {
-			ms := []spec.JoinGroupMember{}
-			for _, p := range jr.Protocols {
-				ms = append(ms, spec.JoinGroupMember{MemberID: "m", Metadata: p.Metadata})
-			}
+		if jr, err := joinRequest(r, h.clientID); err == nil && len(jr.Protocols) > 0 {
+			p := jr.Protocols[0]
+			ms := []spec.JoinGroupMember{{MemberID: "m", Metadata: p.Metadata}}
 			rc := newRawCache()
 			rc.joined(r.Group, "m", r.Protocols)
-			resp := &spec.JoinGroupResponse{MemberID: "m", Leader: "m", Members: ms}
-			joinResponse(r, resp, rc.metadata(r.Group, "", ms)).AppendTo(nil)
+			resp := &spec.JoinGroupResponse{MemberID: "m", Leader: "m", ProtocolName: p.Name, Members: ms}
+			joinResponse(r, resp, rc.metadata(r.Group, p.Name, ms)).AppendTo(nil)
 		}
 	case *kmsg.SyncGroupRequest:
 		if sr, err := syncRequest(r); err == nil {

@@ -100,6 +100,7 @@ type world struct {
 	// first is, per incarnation ("c2#2"), the first offset it processed of
 	// each partition.
 	first map[string]map[int32]int64
+	count map[string]int64 // records processed, per incarnation
 	lives map[string]int
 	// trace is what the members reported of the group, in order.
 	trace []string
@@ -107,7 +108,7 @@ type world struct {
 
 func newWorld(t *testing.T, b *backend, group string, balancer func() kgo.GroupBalancer, static bool) *world {
 	return &world{t: t, b: b, group: group, balancer: balancer, static: static, changed: make(chan struct{}),
-		produced: map[int32]int64{}, members: map[string]*consumer{}, first: map[string]map[int32]int64{}, lives: map[string]int{}}
+		produced: map[int32]int64{}, members: map[string]*consumer{}, first: map[string]map[int32]int64{}, count: map[string]int64{}, lives: map[string]int{}}
 }
 
 func (w *world) notify() {
@@ -163,24 +164,40 @@ func (w *world) produce(n int) {
 	w.mu.Unlock()
 }
 
-// processed feeds the ledger (rule 3: no loss; duplicates counted).
-func (w *world) processed(c *consumer, r *kgo.Record) {
+// processed feeds the ledger (rule 3: no loss; duplicates counted) with
+// a record that the incarnation life processed.
+func (w *world) processed(life string, p int32, offset int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	tp := spec.TopicPartition{Topic: r.Topic, Partition: r.Partition}
-	if err := w.ledger.Process(tp, r.Offset, r.Offset+1); err != nil && w.lossErr == nil {
-		w.lossErr = fmt.Errorf("%s: %w", c.life, err)
+	w.processedLocked(life, p, offset)
+}
+
+func (w *world) processedLocked(life string, p int32, offset int64) {
+	tp := spec.TopicPartition{Topic: topic, Partition: p}
+	if err := w.ledger.Process(tp, offset, offset+1); err != nil && w.lossErr == nil {
+		w.lossErr = fmt.Errorf("%s: %w", life, err)
 	}
-	f := w.first[c.life]
-	if _, ok := f[r.Partition]; !ok {
-		f[r.Partition] = r.Offset
+	if w.first[life] == nil {
+		w.first[life] = map[int32]int64{}
 	}
-	c.processed++
+	if _, ok := w.first[life][p]; !ok {
+		w.first[life][p] = offset
+	}
+	w.count[life]++
 	w.notify()
 }
 
-// allProcessed: every record produced was processed, and committed.
+// allDone: every record produced was processed, and committed.
 func (w *world) allDone() {
+	w.t.Helper()
+	w.allProcessed()
+	w.waitUntil("every record committed", func() bool {
+		return maps.Equal(w.b.committed(w.t, w.group), w.produced)
+	})
+}
+
+// allProcessed: every record produced was processed.
+func (w *world) allProcessed() {
 	w.t.Helper()
 	w.waitUntil("every record processed", func() bool {
 		for p, n := range w.produced {
@@ -189,9 +206,6 @@ func (w *world) allDone() {
 			}
 		}
 		return true
-	})
-	w.waitUntil("every record committed", func() bool {
-		return maps.Equal(w.b.committed(w.t, w.group), w.produced)
 	})
 }
 
@@ -319,7 +333,12 @@ func (c *consumer) loop(ctx context.Context) {
 		if fs.IsClientClosed() || c.dead.Load() {
 			return
 		}
-		fs.EachRecord(func(r *kgo.Record) { c.w.processed(c, r) })
+		fs.EachRecord(func(r *kgo.Record) {
+			c.w.mu.Lock()
+			c.w.processedLocked(c.life, r.Partition, r.Offset)
+			c.processed++
+			c.w.mu.Unlock()
+		})
 		if !c.hold.Load() {
 			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			c.cl.CommitUncommittedOffsets(cctx)
