@@ -156,6 +156,9 @@ func decodeRequest(frame []byte) (header, kmsg.Request, error) {
 // handle decodes and answers one request. An error closes the connection.
 func (c *conn) handle(frame []byte) (header, kmsg.Response, error) {
 	h, req, err := decodeRequest(frame)
+	if err == nil {
+		c.srv.usage.note(h.clientID, h.key, h.version)
+	}
 	switch {
 	case err != nil:
 		return h, nil, err
@@ -204,23 +207,11 @@ func (c *conn) group(h header, req kmsg.Request) (kmsg.Response, error) {
 		}
 		return syncResponse(r, rep.resp.(*spec.SyncGroupResponse), rep.assign), nil
 	case *kmsg.HeartbeatRequest:
-		rep, err := c.call(&call{req: heartbeatRequest(r)})
-		if err != nil {
-			return nil, err
-		}
-		return heartbeatResponse(r, rep.resp.(*spec.HeartbeatResponse)), nil
+		return ask(c, heartbeatRequest(r), func(a *spec.HeartbeatResponse) kmsg.Response { return heartbeatResponse(r, a) })
 	case *kmsg.LeaveGroupRequest:
-		rep, err := c.call(&call{req: leaveRequest(r)})
-		if err != nil {
-			return nil, err
-		}
-		return leaveResponse(r, rep.resp.(*spec.LeaveGroupResponse)), nil
+		return ask(c, leaveRequest(r), func(a *spec.LeaveGroupResponse) kmsg.Response { return leaveResponse(r, a) })
 	case *kmsg.OffsetCommitRequest:
-		rep, err := c.call(&call{req: commitRequest(r)})
-		if err != nil {
-			return nil, err
-		}
-		return commitResponse(r, rep.resp.(*spec.OffsetCommitResponse)), nil
+		return ask(c, commitRequest(r), func(a *spec.OffsetCommitResponse) kmsg.Response { return commitResponse(r, a) })
 	case *kmsg.OffsetFetchRequest:
 		var rs []*spec.OffsetFetchResponse
 		for _, fr := range fetchRequests(r) {
@@ -233,6 +224,15 @@ func (c *conn) group(h header, req kmsg.Request) (kmsg.Response, error) {
 		return fetchResponse(r, rs), nil
 	}
 	return nil, errUnsupported
+}
+
+// ask hands req to the coordinator and encodes its answer.
+func ask[A spec.Response](c *conn, req spec.Request, encode func(A) kmsg.Response) (kmsg.Response, error) {
+	rep, err := c.call(&call{req: req})
+	if err != nil {
+		return nil, err
+	}
+	return encode(rep.resp.(A)), nil
 }
 
 // join answers a JoinGroup. Before v4 a client cannot take

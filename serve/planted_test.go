@@ -21,7 +21,9 @@ func TestLiveChecksCatchPlantedBugs(t *testing.T) {
 		a.sync(map[string][]byte{a.id: assignment(t, spec.Assignment{"t": {0, 1, 2, 3}})})
 		done := make(chan struct{})
 		go func() { defer close(done); b.join("range", subscription(t, nil, "t")) }()
-		waitEvent(t, s, func(e Event) bool { return e.Kind == "transition" && e.From == "Stable" && e.To == "PreparingRebalance" })
+		waitEvent(t, s, func(e Event) bool {
+			return e.Kind == "transition" && e.From == "Stable" && e.To == "PreparingRebalance"
+		})
 		a.join("range", subscription(t, nil, "t"))
 		<-done
 		synced := make(chan struct{})

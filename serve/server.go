@@ -58,6 +58,7 @@ type Server struct {
 	ownerDone   chan struct{}
 	owner       *owner
 	producerIDs atomic.Int64
+	usage       usage
 	wg          sync.WaitGroup
 	mu          sync.Mutex
 	conns       map[*conn]bool
