@@ -16,6 +16,7 @@ import (
 //	GET  /groups?id=G  the group's state and committed offsets, as JSON
 //	GET  /checks       checks made and broken, per rule, as JSON
 //	GET  /events?from=N  the events from index N on, as JSON lines
+//	GET  /versions     the API versions each client id used, as JSON
 //
 // For example: curl -d 'expire c2' 127.0.0.1:9093/fault
 type controlServer struct {
@@ -64,6 +65,7 @@ func startControl(s *Server, addr string) (*controlServer, error) {
 		}
 		writeJSON(w, map[string]any{"made": made, "broken": broken})
 	})
+	mux.HandleFunc("GET /versions", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, s.VersionsUsed()) })
 	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
 		from, _ := strconv.Atoi(r.URL.Query().Get("from"))
 		evs, _, _ := s.events.snapshot(from)

@@ -123,7 +123,7 @@ func TestCutAndControl(t *testing.T) {
 	if code, _ := post("explode"); code != 400 {
 		t.Fatalf("bad fault: %d", code)
 	}
-	for _, path := range []string{"/groups?id=g", "/checks", "/events?from=0"} {
+	for _, path := range []string{"/groups?id=g", "/checks", "/events?from=0", "/versions"} {
 		resp, err := http.Get(base + path)
 		must(t, err)
 		b, _ := io.ReadAll(resp.Body)

@@ -194,7 +194,7 @@ func TestKcat(t *testing.T) {
 			w.produce(20)
 			w.allDone()
 			w.resumed("k2#2", resumeAt)
-			t.Logf("kcat (%s), last generation %d: %s", g.Protocol, g.Generation, w.replays(held))
+			t.Logf("kcat (%s), last generation %d: %s; versions used: %v", g.Protocol, g.Generation, w.replays(held), b.srv.VersionsUsed()["k1"])
 			for _, m := range k {
 				m.stop()
 			}
