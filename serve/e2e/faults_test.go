@@ -48,7 +48,9 @@ func TestKgoUnderFaults(t *testing.T) {
 		acted func(serve.Event) bool
 	}{
 		{"move pause=500", func(e serve.Event) bool { return e.Kind == "failover" }},
-		{"expire c2", func(e serve.Event) bool { return e.Kind == "fault" && strings.Contains(e.Detail, "session expired: true") }},
+		{"expire c2", func(e serve.Event) bool {
+			return e.Kind == "fault" && strings.Contains(e.Detail, "session expired: true")
+		}},
 		{"cut c3", func(e serve.Event) bool { return e.Kind == "close" && e.Client == "c3" }},
 		{"drop OffsetCommit client=c1", func(e serve.Event) bool { return e.Kind == "fault" && strings.Contains(e.Detail, "dropped") }},
 		{"delay Heartbeat 1500 count=2", func(e serve.Event) bool { return e.Kind == "fault" && strings.Contains(e.Detail, "holding") }},
@@ -71,4 +73,3 @@ func TestKgoUnderFaults(t *testing.T) {
 	}
 	t.Logf("%d records processed, %d twice", w.ledger.Processed, w.ledger.Duplicates)
 }
-
