@@ -6,6 +6,7 @@
 //	kgroup replay FILE       run a transcript and print it with outputs
 //	kgroup explore [flags]   explore every behaviour within bounds
 //	kgroup check FILE        check a history of commits for linearizability
+//	kgroup serve [flags]     a Kafka-protocol server on loopback, rules checked live
 //
 // The exit codes are one contract for every command (kgroup help).
 package main
@@ -28,6 +29,8 @@ commands:
                  (kgroup explore -h for the bounds)
   check FILE     check a history of commits and fetches (JSON lines) for
                  linearizability; --html FILE draws it
+  serve          a Kafka-protocol server on loopback with kgroup's coordinator,
+                 in-memory topics, live rule checks and faults (kgroup serve -h)
   help           this text
 
 Every command's exit code:
@@ -62,6 +65,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runExplore(args[1:], stdout, stderr)
 	case "check":
 		return runCheck(args[1:], stdin, stdout, stderr)
+	case "serve":
+		return runServe(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
