@@ -323,6 +323,14 @@ func TestEdgeCheckerStateAndClone(t *testing.T) {
 			t.Error("the planted violation was not seen")
 		}
 	}
+	// A leader that follows in the next round encodes as one that never led.
+	led, never := NewChecker("g"), NewChecker("g")
+	joinedAs(led, "c1", 1, 2, claims("c1-1"))
+	joinedAs(led, "c1", 2, 3)
+	joinedAs(never, "c1", 2, 3)
+	if !bytes.Equal(enc(led), enc(never)) {
+		t.Error("a former leader keeps the claims of the round it led")
+	}
 	if bytes.Equal(enc(base), enc(NewChecker("g"))) {
 		t.Error("a checker that has stepped encodes as a new one")
 	}
