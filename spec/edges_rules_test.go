@@ -336,3 +336,13 @@ func TestEdgeLedger(t *testing.T) {
 	}
 	wantErr(t, nilLedger.Process(tp, 0, 1), "no ledger")
 }
+
+// An empty member id is a name like any other: it is not taken for "no
+// member yet" while the loads are compared.
+func TestEdgeBalanceEmptyMemberID(t *testing.T) {
+	subs := map[string][]string{"": t1, "a": t1}
+	heavy := map[string]Assignment{"": {"t": {0, 1, 2}}}
+	wantErr(t, CheckBalance(subs, heavy), ` holds 3 partitions and a holds 0`)
+	wantErr(t, CheckBalancePerTopic(subs, heavy), "topic t gives 3 partitions to  but 0 to a")
+	wantErr(t, CheckBalance(subs, map[string]Assignment{"a": {"t": {0, 1, 2}}}), "a holds 3 partitions and  holds 0")
+}
