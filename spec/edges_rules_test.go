@@ -52,9 +52,17 @@ func TestEdgeExclusiveOwnership(t *testing.T) {
 		}
 	}
 	g.State = Stable
+	// Consumers that are not counted, listed before the two owners, do not
+	// end the search.
+	dead := consumer("c0", "a", 5, "t-9")
+	dead.Alive = false
+	for _, skipped := range []ConsumerView{dead, consumer("c0", "x", 5, "t-9"), consumer("c0", "a", 4, "t-9")} {
+		in := append([]ConsumerView{skipped}, rest...)
+		wantErr(t, CheckExclusiveOwnership(Snapshot{Group: g, Consumers: append(in, consumer("c1", "a", 5, "t-0"))}), "t-0 is owned by both")
+	}
 	// The largest non-violation: the same claim by a consumer the
 	// coordinator would fence, and a current member owning everything free.
-	dead := consumer("c1", "a", 5, "t-1")
+	dead = consumer("c1", "a", 5, "t-1")
 	dead.Alive = false
 	for name, c := range map[string]ConsumerView{
 		"dead": dead, "not a member": consumer("c1", "x", 5, "t-1"), "no member id": consumer("c1", "", 5, "t-1"),
