@@ -83,3 +83,38 @@ func TestStickyUserDataGenerations(t *testing.T) {
 		t.Fatalf("rejoin user data %x", got)
 	}
 }
+
+// Correlation ids count up from 1, one per request, as Kafka's
+// NetworkClient numbers them; LastCorrelation is the last one sent.
+func TestCorrelationIDsCountUp(t *testing.T) {
+	h := start(t, baseConfig())
+	h.stable(1, "m", tp("t", 0))
+	h.commit()
+	h.at(3000)
+	for i, m := range h.sent {
+		if m.Correlation != int32(i+4) { // JoinGroup 1, SyncGroup 2, OffsetFetch 3
+			t.Fatalf("request %d has correlation id %d: %v", i, m.Correlation, h.sent)
+		}
+	}
+	if got := h.c.LastCorrelation(); got != 5 {
+		t.Fatalf("LastCorrelation %d, want 5", got)
+	}
+}
+
+// A leader that assigned a topic listed with no partitions sees its deletion
+// as a change (MetadataSnapshot.matches: an empty partition list is not an
+// absent topic).
+func TestLeaderSeesEmptyTopicDeleted(t *testing.T) {
+	cfg := baseConfig()
+	cfg.CommitOnRevoke = false
+	cfg.Topics = []string{"t", "u"}
+	h := startWith(t, cfg, map[string]int32{"t": 1, "u": 0})
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "c1-1", "c1-1", "range", member("c1-1", []string{"t", "u"})))
+	h.syncWith(tp("t", 0))
+	h.fetchAt(nil)
+	h.wantEvents("assigned t[0]")
+	h.metadata(map[string]int32{"t": 1, "u": 0})
+	h.none(spec.KeyJoinGroup)
+	h.metadata(map[string]int32{"t": 1})
+	h.expect(spec.KeyJoinGroup)
+}

@@ -184,3 +184,17 @@ func TestLateCommitDoesNotEndRevocation(t *testing.T) {
 	h.wantEvents()
 	h.none(spec.KeyJoinGroup)
 }
+
+// A stale error answer counts as an answered heartbeat: the session goes on
+// from it (Heartbeat.receiveHeartbeat) and nothing in flight is failed, so
+// the old commit's answer is still handled afterwards.
+func TestLateHeartbeatErrorRestartsSession(t *testing.T) {
+	h, heartbeat, commit := lateAt(t, stableAgain, "")
+	h.reply(heartbeat, hb(spec.IllegalGeneration))
+	h.at(h.now)
+	h.wantView("m", 4, spec.ClientStable)
+	h.reply(commit, commitResp(commit, spec.UnknownMemberID))
+	if v := h.c.View(); v.Generation != -1 || v.MemberID != "" {
+		t.Fatalf("the old commit's answer was not handled: %+v", v)
+	}
+}
