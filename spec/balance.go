@@ -9,21 +9,23 @@ import (
 
 // CheckBalance is the balance half of rule 7 for assignors that balance over
 // all topics (round-robin, sticky, uniform): when every member subscribes to
-// the same topics, the member loads differ by at most one.
+// the same topics, the member loads differ by at most one. A violation names
+// the first member (by id) among those holding the most and among those
+// holding the fewest.
 func CheckBalance(subs map[string][]string, plan map[string]Assignment) error {
 	if !identical(subs) {
 		return nil
 	}
-	minM, maxM := "", ""
-	for _, m := range SortedKeys(subs) {
-		if minM == "" || plan[m].Len() < plan[minM].Len() {
+	var minM, maxM string
+	for i, m := range SortedKeys(subs) {
+		if i == 0 || plan[m].Len() < plan[minM].Len() {
 			minM = m
 		}
-		if maxM == "" || plan[m].Len() > plan[maxM].Len() {
+		if i == 0 || plan[m].Len() > plan[maxM].Len() {
 			maxM = m
 		}
 	}
-	if minM != "" && plan[maxM].Len()-plan[minM].Len() > 1 {
+	if plan[maxM].Len()-plan[minM].Len() > 1 {
 		return fmt.Errorf("balance: identical subscriptions, but %s holds %d partitions and %s holds %d",
 			maxM, plan[maxM].Len(), minM, plan[minM].Len())
 	}
@@ -32,23 +34,26 @@ func CheckBalance(subs map[string][]string, plan map[string]Assignment) error {
 
 // CheckBalancePerTopic is rule 7 for the range assignor, which balances each
 // topic on its own: for every topic, the partition counts of the members that
-// subscribe to it differ by at most one.
+// subscribe to it differ by at most one. The first such topic is reported,
+// naming its members as CheckBalance does.
 func CheckBalancePerTopic(subs map[string][]string, plan map[string]Assignment) error {
 	for _, t := range subscribedTopics(subs) {
-		minN, maxN, minM, maxM := -1, -1, "", ""
+		var minM, maxM string
+		first := true
 		for _, m := range SortedKeys(subs) {
 			if !slices.Contains(subs[m], t) {
 				continue
 			}
 			n := len(plan[m][t])
-			if minN < 0 || n < minN {
-				minN, minM = n, m
+			if first || n < len(plan[minM][t]) {
+				minM = m
 			}
-			if n > maxN {
-				maxN, maxM = n, m
+			if first || n > len(plan[maxM][t]) {
+				maxM = m
 			}
+			first = false
 		}
-		if maxN-minN > 1 {
+		if maxN, minN := len(plan[maxM][t]), len(plan[minM][t]); maxN-minN > 1 {
 			return fmt.Errorf("balance: topic %s gives %d partitions to %s but %d to %s", t, maxN, maxM, minN, minM)
 		}
 	}

@@ -38,8 +38,9 @@ type Checker struct {
 	// settled: the group reached Stable or Empty during the step, so its log
 	// must now rebuild it.
 	settled bool
-	// joinMembers is the member list each leader (by address) last got in a
-	// JoinGroup answer: the claims its plan is checked against (rule 4).
+	// joinMembers is the member list each leader (by address) got in its
+	// last successful JoinGroup answer, if it led that round: the claims
+	// its plan is checked against (rule 4).
 	joinMembers map[string][]JoinGroupMember
 	// revokes holds, per consumer name, what a cooperative consumer must
 	// revoke after the assignment it was just given (rule 4).
@@ -121,8 +122,12 @@ func (ck *Checker) Response(at int64, after GroupView, m Message) {
 		return
 	}
 	delete(ck.requests, k)
-	if r, ok := resp.(*JoinGroupResponse); ok && r.ErrorCode == None && len(r.Members) > 0 {
-		ck.joinMembers[m.To] = r.Members
+	if r, ok := resp.(*JoinGroupResponse); ok && r.ErrorCode == None {
+		if len(r.Members) > 0 {
+			ck.joinMembers[m.To] = r.Members
+		} else { // a follower now: nothing it sends is a plan
+			delete(ck.joinMembers, m.To)
+		}
 	}
 	if req.Group() == ck.group {
 		ck.fail(at, CheckFencing(after, req, resp))

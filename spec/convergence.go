@@ -23,25 +23,31 @@ func CheckConverged(s Snapshot) error {
 }
 
 // CheckSettled is rule 6 without the coverage half: the group is Stable (Empty
-// if no consumer is alive); its members are exactly the live consumers; each
-// is STABLE at the group's generation with no rejoin pending and consumes
-// exactly what the coordinator holds for it; and that assignment is valid,
-// though it may leave partitions unassigned.
+// if no consumer is alive); its members are exactly the live consumers, one
+// consumer to a member (Kafka gives every joining client a member id of its
+// own); each is STABLE at the group's generation with no rejoin pending and
+// consumes exactly what the coordinator holds for it; and that assignment is
+// valid, though it may leave partitions unassigned.
 func CheckSettled(s Snapshot) error {
 	if err := s.validate(); err != nil {
 		return fmt.Errorf("convergence: %w", err)
 	}
 	g := s.Group
 	live := 0
+	consumerOf := map[string]string{} // member id -> the live consumer holding it
 	for _, c := range s.Consumers {
 		if !c.Alive {
 			continue
 		}
 		live++
 		m, ok := g.Member(c.MemberID)
+		other, shared := consumerOf[c.MemberID]
+		consumerOf[c.MemberID] = c.Name
 		switch {
 		case !ok:
 			return fmt.Errorf("convergence: %s is alive but not a member", c.Name)
+		case shared:
+			return fmt.Errorf("convergence: %s and %s are both alive as member %s", other, c.Name, c.MemberID)
 		case c.State != ClientStable || c.RejoinNeeded:
 			return fmt.Errorf("convergence: %s is %s (rejoin needed: %v), not settled", c.Name, c.State, c.RejoinNeeded)
 		case c.Generation != g.Generation:

@@ -29,15 +29,18 @@ func (tp TopicPartition) Compare(o TopicPartition) int {
 }
 
 // ParseTopicPartition parses "topic-partition". The partition is the text after
-// the last '-', so topic names may themselves contain '-'.
+// the last '-', so topic names may themselves contain '-'. It is written as
+// String writes it, in decimal digits without a sign or leading zeros, so that
+// each partition has one text and a parsed text prints back unchanged.
 func ParseTopicPartition(s string) (TopicPartition, error) {
 	i := strings.LastIndexByte(s, '-')
 	if i <= 0 || i == len(s)-1 {
 		return TopicPartition{}, fmt.Errorf("topic-partition %q: want topic-N", s)
 	}
-	n, err := strconv.ParseInt(s[i+1:], 10, 32)
-	if err != nil || n < 0 {
-		return TopicPartition{}, fmt.Errorf("topic-partition %q: partition must be a non-negative integer", s)
+	digits := s[i+1:]
+	n, err := strconv.ParseInt(digits, 10, 32)
+	if err != nil || strconv.FormatInt(n, 10) != digits { // digits holds no '-', so n >= 0
+		return TopicPartition{}, fmt.Errorf("topic-partition %q: partition must be a non-negative integer without sign or leading zeros", s)
 	}
 	return TopicPartition{Topic: s[:i], Partition: int32(n)}, nil
 }
