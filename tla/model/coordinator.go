@@ -31,7 +31,7 @@ type reply struct {
 	d    Desc
 }
 
-func replyOf(r Req) reply     { return reply{r.D.Live(), r.From, r.D} }
+func replyOf(r Req) reply        { return reply{r.D.Live(), r.From, r.D} }
 func replyOfPark(p Parked) reply { return reply{p.K == ParkLive, p.To, p.D} }
 
 func (rp reply) park() Parked {
@@ -298,7 +298,9 @@ func (w *world) protocolsEqual(m Member, r Req) bool {
 	return true
 }
 
-func metaEqual(a, b Meta) bool { return a.Topics == b.Topics && a.Gen == b.Gen && a.Owned.Equal(b.Owned) }
+func metaEqual(a, b Meta) bool {
+	return a.Topics == b.Topics && a.Gen == b.Gen && a.Owned.Equal(b.Owned)
+}
 
 // joinResponse is Coordinator.joinResponse: only the leader gets the members.
 func (w *world) joinResponse(i int) Resp {

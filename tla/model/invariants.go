@@ -145,7 +145,7 @@ func CheckGenerations(s, t *State) bool {
 
 // Invariant names a state invariant.
 type Invariant struct {
-	Name string
+	Name  string
 	Holds func(*State) bool
 }
 

@@ -212,7 +212,9 @@ func CodeName(c uint8) string {
 type printer struct{ p *Params }
 
 func (pr printer) id(id ID) Value { return seqV(atomS(pr.p.PrefixName(id.P)), atomI(int64(id.N))) }
-func (pr printer) tp(p TP) Value  { return seqV(atomS(pr.p.TopicNames[p.Topic()]), atomI(int64(p.Num()))) }
+func (pr printer) tp(p TP) Value {
+	return seqV(atomS(pr.p.TopicNames[p.Topic()]), atomI(int64(p.Num())))
+}
 func (pr printer) pset(s PSet) Value {
 	vs := make([]Value, len(s))
 	for i, p := range s {

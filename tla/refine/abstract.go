@@ -26,13 +26,13 @@ import (
 // topics, instances, id prefixes, configurations) in the order it first
 // sees them, in p.
 type abstraction struct {
-	p     *model.Params
+	p       *model.Params
 	groupID string
-	max   int // offset.metadata.max.bytes
-	minS  int32
-	maxS  int32
-	slots map[string]int
-	err   error
+	max     int // offset.metadata.max.bytes
+	minS    int32
+	maxS    int32
+	slots   map[string]int
+	err     error
 }
 
 func newAbstraction(cl *cluster.Cluster) *abstraction {
@@ -348,7 +348,7 @@ func (a *abstraction) groupState(cl *cluster.Cluster, procs []*process) model.Gr
 			g.MaxRecID = max(g.MaxRecID, id.N)
 			sub := m.Subscription
 			rec.Members = append(rec.Members, model.RecMember{ID: id, Inst: a.instance(m.InstanceID),
-				Meta: model.Meta{Topics: a.topics(sub.Topics), Owned: a.pset(sub.OwnedPartitions), Gen: sub.GenerationID},
+				Meta:   model.Meta{Topics: a.topics(sub.Topics), Owned: a.pset(sub.OwnedPartitions), Gen: sub.GenerationID},
 				Assign: a.pset(m.Assignment.Partitions.Partitions())})
 		}
 		g.Rec = rec
