@@ -391,7 +391,9 @@ func (w *world) tick(c int) {
 		w.cx(c).Unknown = false // FindCoordinator answered
 	}
 	w.heartbeatThread(c)
-	refresh := w.choice(chRefresh, 2) == 1 // metadata.max.age.ms passed
+	// metadata.max.age.ms passed (a refresh that changes nothing is a second
+	// poll, which changes nothing either)
+	refresh := w.s.C[c].Meta != w.s.Topics && w.choice(chRefresh, 2) == 1
 	w.poll(c)
 	if refresh {
 		w.metadataUpdate(c)

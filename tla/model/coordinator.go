@@ -103,11 +103,10 @@ func (w *world) join(r Req) {
 		w.membersCopied = true
 		created = true
 	}
-	recBefore := g.Rec
 	defer func() {
-		// recordNewGroup: a join that created the group and wrote nothing
-		// else writes the empty group record.
-		if created && recordSame(w.s.G.Rec, recBefore) {
+		// recordNewGroup: a join that created the group writes the empty
+		// group record (nothing else in such a join writes one).
+		if created && !w.s.G.Rec.Has {
 			w.s.G.Rec = Record{Has: true}
 		}
 	}()
@@ -127,12 +126,6 @@ func (w *world) join(r Req) {
 	default:
 		w.joinKnownMember(rp, r)
 	}
-}
-
-// recordSame: no group record was written (records only replace Rec).
-func recordSame(a, b Record) bool {
-	return a.Has == b.Has && a.Gen == b.Gen && a.Proto == b.Proto && a.Leader == b.Leader &&
-		len(a.Members) == len(b.Members) && (len(a.Members) == 0 || &a.Members[0] == &b.Members[0])
 }
 
 // acceptJoiningMember is Coordinator.acceptJoiningMember (group.max.size).
@@ -270,7 +263,7 @@ func (w *world) joinKnownMember(rp reply, r Req) {
 		w.updateMember(rp, i, r)
 	case CompletingRebalance:
 		if w.protocolsEqual(m, r) {
-			w.respond(rp, w.joinResponse(i))
+			w.respondJoin(rp, i)
 			return
 		}
 		w.updateMember(rp, i, r)
@@ -279,7 +272,7 @@ func (w *world) joinKnownMember(rp reply, r Req) {
 			w.updateMember(rp, i, r)
 			return
 		}
-		w.respond(rp, w.joinResponse(i))
+		w.respondJoin(rp, i)
 	default:
 		w.respond(rp, Resp{Code: UnknownMemberID, Member: r.Member, Gen: -1})
 	}
@@ -311,6 +304,13 @@ func (w *world) joinResponse(i int) Resp {
 		resp.Members = w.memberList()
 	}
 	return resp
+}
+
+// respondJoin answers member i's JoinGroup with success (a grant, rule 2).
+func (w *world) respondJoin(rp reply, i int) {
+	g := &w.s.G
+	w.respond(rp, w.joinResponse(i))
+	w.grant(grant{k: KJoin, member: g.Members[i].ID, inst: g.Members[i].Inst, gen: g.Gen})
 }
 
 // metadataFor is member.metadataFor: its metadata for the named protocol.
@@ -410,7 +410,7 @@ func (w *world) completeJoin() {
 	ms := w.members()
 	for i := range ms {
 		if ms[i].Join.Parked() {
-			w.respond(replyOfPark(ms[i].Join), w.joinResponse(i))
+			w.respondJoin(replyOfPark(ms[i].Join), i)
 			ms[i].Join = Parked{}
 		}
 		ms[i].New = false
@@ -517,7 +517,7 @@ func (w *world) replaceStaticMember(rp reply, r Req, h int) {
 		resp := w.joinResponse(h)
 		resp.Skip = id == g.Leader
 		w.respond(rp, resp)
-		w.grant(grant{k: KJoin, member: id, inst: r.Inst, gen: g.Gen})
+		w.grant(grant{k: KJoin, member: id, inst: old.Inst, gen: g.Gen})
 	case CompletingRebalance:
 		ms[h].Join = rp.park()
 		w.prepareRebalance()
@@ -656,13 +656,18 @@ func (w *world) expirePending(id ID) {
 	}
 }
 
-// expirePendingSync is Coordinator.expirePendingSync.
+// expirePendingSync is Coordinator.expirePendingSync: the members that
+// did not sync are removed (in admission order; Kafka's order of removal
+// changes nothing: none of them has a parked request), then the group
+// rebalances.
 func (w *world) expirePendingSync() {
 	g := &w.s.G
-	for _, id := range g.PendingSync {
-		if i := w.memberIndex(id); i >= 0 {
+	for i := 0; i < len(g.Members); {
+		if IDs(g.PendingSync).Has(g.Members[i].ID) {
 			w.removeMember(i)
+			continue
 		}
+		i++
 	}
 	w.prepareRebalance()
 }

@@ -1,24 +1,46 @@
 package model
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/crc64"
-	"hash/fnv"
+	"math/bits"
+	"runtime"
+	"slices"
+	"sync"
 	"time"
 )
 
-// fingerprint is a 128-bit hash of a state's encoding (TLC keeps 64-bit
-// fingerprints; 128 bits make a collision among a few billion states
-// negligible).
+// fingerprint is a 128-bit hash of a state's encoding. TLC keeps 64-bit
+// fingerprints; two independent 64-bit lanes make a collision among a few
+// billion states negligible. It is a fixed function of the bytes: counts do
+// not depend on a seed.
 type fingerprint [2]uint64
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
-
 func fingerprintOf(b []byte) fingerprint {
-	h := fnv.New64a()
-	h.Write(b)
-	return fingerprint{h.Sum64(), crc64.Checksum(b, crcTable)}
+	const k1, k2, k3 = 0x9e3779b97f4a7c15, 0xc2b2ae3d27d4eb4f, 0x165667b19e3779f9
+	h1, h2 := uint64(len(b))*k3, ^uint64(len(b))
+	for len(b) >= 8 {
+		v := binary.LittleEndian.Uint64(b)
+		h1 = bits.RotateLeft64((h1^v)*k1, 31)
+		h2 = bits.RotateLeft64((h2+v)*k2, 27) ^ h1
+		b = b[8:]
+	}
+	var tail uint64
+	for i, c := range b {
+		tail |= uint64(c) << (8 * i)
+	}
+	h1 = bits.RotateLeft64((h1^tail)*k1, 31)
+	h2 = bits.RotateLeft64((h2+tail)*k2, 27) ^ h1
+	return fingerprint{avalanche(h1 ^ h2>>7), avalanche(h2 + h1)}
+}
+
+func avalanche(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	return x ^ x>>33
 }
 
 // Options steer an exploration.
@@ -32,6 +54,10 @@ type Options struct {
 	Progress func(Stats)
 	// Constraint, if set, keeps only the states it accepts (TLC's CONSTRAINT).
 	Constraint func(*State) bool
+	// Visit, if set, sees every distinct state once, in the order found.
+	Visit func(*State)
+	// Workers expand states in parallel (0: one per CPU).
+	Workers int
 }
 
 // Stats is how far a search got.
@@ -46,7 +72,7 @@ type Stats struct {
 // Violation is a broken rule with the shortest path to it.
 type Violation struct {
 	Rule  string
-	Trace []Succ // from Init (label "Init") to the offending state
+	Trace []Succ // from Init (action "Init") to the offending state
 }
 
 func (v *Violation) Error() string {
@@ -58,86 +84,131 @@ var ErrTruncated = errors.New("model: the search stopped at the state limit")
 
 // Explore searches every state reachable from Init(p) breadth first. It
 // returns the statistics; with opts.Check, a *Violation for the first
-// broken rule found (on a shortest path).
+// broken rule found (on a shortest path). States are numbered in the order
+// a one-worker search finds them, whatever the number of workers: the
+// result does not depend on it.
 func Explore(p *Params, opts Options) (Stats, error) {
 	if err := p.Validate(); err != nil {
 		return Stats{}, err
 	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	start := time.Now()
 	type node struct {
 		parent int32
-		label  string
+		act    Action
 	}
 	seen := map[fingerprint]int32{}
-	var nodes []node
-	var queue []State // queue[i-head] is state head+i
-	var buf []byte
-	st := Stats{}
-	add := func(s State, parent int32, label string) (int32, bool) {
-		buf = s.AppendState(buf[:0])
-		fp := fingerprintOf(buf)
-		if i, ok := seen[fp]; ok {
-			return i, false
+	var nodes []node    // kept only when checking, for traces
+	var states [][]byte // likewise (encoded)
+	var queue [][]byte  // found, not yet expanded, in order (encoded: a state costs its encoding's bytes)
+	n := len(p.Consumers)
+	decode := func(b []byte) State {
+		s, err := DecodeState(b, n)
+		if err != nil {
+			panic(err) // the encoding is the twin's own
 		}
-		i := int32(len(nodes))
-		seen[fp] = i
-		nodes = append(nodes, node{parent, label})
-		queue = append(queue, s)
-		return i, true
+		return s
 	}
-	var states []State // kept only when checking, for traces
+	st := Stats{}
+	count := int32(0)
+	add := func(s *State, enc []byte, fp fingerprint, parent int32, a Action) bool {
+		if _, ok := seen[fp]; ok {
+			return false
+		}
+		seen[fp] = count
+		count++
+		if opts.Check {
+			nodes = append(nodes, node{parent, a})
+			states = append(states, enc)
+		}
+		if opts.Visit != nil {
+			opts.Visit(s)
+		}
+		queue = append(queue, enc)
+		return true
+	}
 	trace := func(i int32, last Succ) []Succ {
-		var out []Succ
-		out = append(out, last)
+		out := []Succ{last}
 		for ; i >= 0; i = nodes[i].parent {
-			out = append(out, Succ{nodes[i].label, states[i]})
+			out = append(out, Succ{nodes[i].act, decode(states[i])})
 		}
-		for l, r := 0, len(out)-1; l < r; l, r = l+1, r-1 {
-			out[l], out[r] = out[r], out[l]
-		}
+		slices.Reverse(out)
 		return out
 	}
 	init := Init(p)
-	add(init, -1, "Init")
+	ienc := init.AppendState(nil)
+	add(&init, ienc, fingerprintOf(ienc), -1, Action{Name: "Init", C: -1, I: -1})
 	if opts.Check {
-		states = append(states, init)
 		if rule := brokenInvariant(&init); rule != "" {
-			return st, &Violation{Rule: rule, Trace: []Succ{{"Init", init}}}
+			return st, &Violation{Rule: rule, Trace: []Succ{{Action{Name: "Init", C: -1, I: -1}, init}}}
 		}
 	}
-	depthEnd, depth := 1, 0 // nodes below depthEnd are at depth or less
+	type result struct {
+		parent State
+		succ   []Succ
+		encs   [][]byte
+		fps    []fingerprint
+	}
+	const batch = 512
+	depth, depthEnd := 0, int32(1) // states numbered below depthEnd are at depth or less
 	lastReport := time.Now()
-	for head := 0; head < len(nodes); head++ {
-		if head == depthEnd {
-			depth++
-			depthEnd = len(nodes)
+	for head := int32(0); len(queue) > 0; {
+		batchN := min(len(queue), batch)
+		work := queue[:batchN]
+		res := make([]result, batchN)
+		var wg sync.WaitGroup
+		for k := range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for j := k; j < batchN; j += workers {
+					s := decode(work[j])
+					succ := Successors(p, s)
+					r := result{parent: s, succ: succ, encs: make([][]byte, len(succ)), fps: make([]fingerprint, len(succ))}
+					for i := range succ {
+						if opts.Constraint != nil && !opts.Constraint(&succ[i].S) {
+							continue
+						}
+						r.encs[i] = succ[i].S.AppendState(nil)
+						r.fps[i] = fingerprintOf(r.encs[i])
+					}
+					res[j] = r
+				}
+			}()
 		}
-		s := queue[0]
-		queue[0] = State{}
-		queue = queue[1:]
-		for _, sc := range Successors(p, s) {
-			st.Generated++
-			if opts.Constraint != nil && !opts.Constraint(&sc.S) {
-				continue
+		wg.Wait()
+		for j := range batchN {
+			if head == depthEnd {
+				depth++
+				depthEnd = count
 			}
-			if opts.Check {
-				for _, sp := range StepProperties {
-					if !sp.Holds(&s, &sc.S) {
-						return st, &Violation{Rule: sp.Name, Trace: trace(int32(head), sc)}
+			for i, sc := range res[j].succ {
+				st.Generated++
+				if opts.Constraint != nil && !opts.Constraint(&sc.S) {
+					continue
+				}
+				if opts.Check {
+					for _, sp := range StepProperties {
+						if !sp.Holds(&res[j].parent, &sc.S) {
+							return st, &Violation{Rule: sp.Name, Trace: trace(head, sc)}
+						}
 					}
 				}
-			}
-			if _, fresh := add(sc.S, int32(head), sc.Label); !fresh {
-				continue
-			}
-			if opts.Check {
-				states = append(states, sc.S)
+				if !add(&sc.S, res[j].encs[i], res[j].fps[i], head, sc.Act) || !opts.Check {
+					continue
+				}
 				if rule := brokenInvariant(&sc.S); rule != "" {
-					return st, &Violation{Rule: rule, Trace: trace(int32(head), sc)}
+					return st, &Violation{Rule: rule, Trace: trace(head, sc)}
 				}
 			}
+			head++
 		}
-		st.Distinct, st.Depth, st.Queue = int64(len(nodes)), depth, len(nodes)-head-1
+		clear(queue[:batchN])
+		queue = queue[batchN:]
+		st.Distinct, st.Depth, st.Queue = int64(count), depth, len(queue)
 		if opts.MaxStates > 0 && st.Distinct >= opts.MaxStates {
 			st.Elapsed = time.Since(start)
 			return st, ErrTruncated
@@ -148,7 +219,7 @@ func Explore(p *Params, opts Options) (Stats, error) {
 			opts.Progress(st)
 		}
 	}
-	st.Distinct, st.Queue = int64(len(nodes)), 0
+	st.Distinct, st.Queue = int64(count), 0
 	st.Elapsed = time.Since(start)
 	return st, nil
 }

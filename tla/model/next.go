@@ -3,13 +3,50 @@ package model
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // Succ is one successor of a state, with the action that leads to it.
 type Succ struct {
-	Label string
-	S     State
+	Act Action
+	S   State
 }
+
+// Action names a TLA+ action with its arguments (-1: none).
+type Action struct {
+	Name string
+	C, I int    // consumer, link or member index
+	ID   ID     // member id
+	Arg  uint16 // configuration, topic or instance
+}
+
+// Format writes the action as ClassicGroup.tla names it, e.g. DeliverUp(c1,0).
+func (a Action) Format(p *Params) string {
+	var args []string
+	if a.C >= 0 {
+		args = append(args, p.Consumers[a.C])
+	}
+	if a.I >= 0 {
+		args = append(args, fmt.Sprint(a.I))
+	}
+	if !a.ID.None() {
+		args = append(args, p.idName(a.ID))
+	}
+	switch a.Name {
+	case "Start", "Restart":
+		args = append(args, fmt.Sprint(a.Arg))
+	case "AddPartitions":
+		args = append(args, p.TopicNames[a.Arg])
+	case "RemoveStatic":
+		args = append(args, p.Instances[a.Arg-1])
+	}
+	if len(args) == 0 {
+		return a.Name
+	}
+	return a.Name + "(" + strings.Join(args, ",") + ")"
+}
+
+func act(name string, c, i int) Action { return Action{Name: name, C: c, I: i} }
 
 // Init is the initial state: the topics of p, no group, no consumer
 // started, nothing in flight.
@@ -41,10 +78,10 @@ func Successors(p *Params, s State) []Succ {
 
 // add runs f once per path through its choices; each path that passes its
 // guards is a successor.
-func (e *enum) add(label string, f func(w *world)) {
+func (e *enum) add(a Action, f func(w *world)) {
 	var ch chooser
 	for {
-		w := &world{p: e.p, s: e.s, ch: &ch, label: label}
+		w := &world{p: e.p, s: e.s, ch: &ch}
 		for i := range w.memo {
 			w.memo[i] = -1
 		}
@@ -53,7 +90,7 @@ func (e *enum) add(label string, f func(w *world)) {
 		f(w)
 		if !w.dead {
 			w.finish()
-			e.out = append(e.out, Succ{label, w.s})
+			e.out = append(e.out, Succ{a, w.s})
 		}
 		if !ch.next() {
 			return
@@ -76,19 +113,17 @@ func (w *world) finish() {
 	}
 }
 
-func (e *enum) name(c int) string { return e.p.Consumers[c] }
-
 func (e *enum) network() {
 	s := e.s
 	for c, links := range s.Up {
 		for i := range links {
-			e.add(fmt.Sprintf("DeliverUp(%s,%d)", e.name(c), i), func(w *world) {
+			e.add(act("DeliverUp", c, i), func(w *world) {
 				w.handle(w.popUp(c, i))
 			})
 		}
 	}
 	if len(s.Admin) > 0 {
-		e.add("DeliverAdmin", func(w *world) {
+		e.add(act("DeliverAdmin", -1, -1), func(w *world) {
 			inst := w.s.Admin[0]
 			w.s.Admin = w.s.Admin[1:]
 			w.leave(ID{}, inst)
@@ -96,27 +131,27 @@ func (e *enum) network() {
 	}
 	for c, rs := range s.Down {
 		if len(rs) > 0 && s.C[c].Running() && !s.C[c].Frozen {
-			e.add(fmt.Sprintf("DeliverDown(%s)", e.name(c)), func(w *world) { w.deliverDown(c) })
+			e.add(act("DeliverDown", c, -1), func(w *world) { w.deliverDown(c) })
 		}
 	}
 	drop := func(w *world) { w.spend(false, w.p.Drops, &w.s.Ghost.Spent.Drops) }
 	for c, links := range s.Up {
 		for i := range links {
-			e.add(fmt.Sprintf("DropUp(%s,%d)", e.name(c), i), func(w *world) {
+			e.add(act("DropUp", c, i), func(w *world) {
 				drop(w)
 				w.popUp(c, i)
 			})
 		}
 	}
 	if len(s.Admin) > 0 {
-		e.add("DropAdmin", func(w *world) {
+		e.add(act("DropAdmin", -1, -1), func(w *world) {
 			drop(w)
 			w.s.Admin = w.s.Admin[1:]
 		})
 	}
 	for c, rs := range s.Down {
 		if len(rs) > 0 && s.C[c].Running() && !s.C[c].Frozen {
-			e.add(fmt.Sprintf("DropDown(%s)", e.name(c)), func(w *world) {
+			e.add(act("DropDown", c, -1), func(w *world) {
 				drop(w)
 				w.setDown(c, w.s.Down[c][1:])
 			})
@@ -146,19 +181,19 @@ func (e *enum) coordinatorTimers() {
 		if !m.New && (m.Join.Parked() || m.Sync.Parked()) {
 			continue // hasSatisfiedHeartbeat: its expiry changes nothing
 		}
-		e.add("SessionExpire("+e.p.idName(m.ID)+")", func(w *world) {
+		e.add(Action{Name: "SessionExpire", C: -1, I: -1, ID: m.ID}, func(w *world) {
 			w.spendTimeout(e.s.abandoned(m.ID))
 			w.expireSession(i)
 		})
 	}
 	for _, id := range g.Pending {
-		e.add("PendingExpire("+e.p.idName(id)+")", func(w *world) {
+		e.add(Action{Name: "PendingExpire", C: -1, I: -1, ID: id}, func(w *world) {
 			w.spendTimeout(e.s.abandoned(id))
 			w.expirePending(id)
 		})
 	}
 	if g.St == PreparingRebalance {
-		e.add("JoinTimeout", func(w *world) {
+		e.add(act("JoinTimeout", -1, -1), func(w *world) {
 			w.spendTimeout(e.joinTimeoutForced())
 			w.completeJoin()
 		})
@@ -167,7 +202,7 @@ func (e *enum) coordinatorTimers() {
 		forced := slices.ContainsFunc(g.PendingSync, func(id ID) bool {
 			return !slices.ContainsFunc(g.Members, func(m Member) bool { return m.ID == id }) || e.s.abandoned(id)
 		})
-		e.add("SyncTimeout", func(w *world) {
+		e.add(act("SyncTimeout", -1, -1), func(w *world) {
 			w.spendTimeout(forced)
 			w.expirePendingSync()
 		})
@@ -191,7 +226,6 @@ func (e *enum) joinTimeoutForced() bool {
 
 func (e *enum) consumerActions(c int) {
 	x := &e.s.C[c]
-	name := e.name(c)
 	p := e.p
 	perturb := func(w *world, allowed bool) {
 		w.guard(p.Unbounded || allowed)
@@ -200,46 +234,46 @@ func (e *enum) consumerActions(c int) {
 	switch {
 	case x.St == NotStarted:
 		for _, k := range p.Allowed[c] {
-			e.add(fmt.Sprintf("Start(%s,%d)", name, k), func(w *world) { w.start(c, k) })
+			e.add(Action{Name: "Start", C: c, I: -1, Arg: uint16(k)}, func(w *world) { w.start(c, k) })
 		}
 		return
 	case x.St == Down:
 		for _, k := range p.Allowed[c] {
-			e.add(fmt.Sprintf("Restart(%s,%d)", name, k), func(w *world) {
+			e.add(Action{Name: "Restart", C: c, I: -1, Arg: uint16(k)}, func(w *world) {
 				perturb(w, p.Restart)
 				w.start(c, k)
 			})
 		}
 		return
 	}
-	e.add("Crash("+name+")", func(w *world) {
+	e.add(act("Crash", c, -1), func(w *world) {
 		perturb(w, true)
 		w.down(c)
 	})
 	if x.Frozen {
-		e.add("Thaw("+name+")", func(w *world) {
+		e.add(act("Thaw", c, -1), func(w *world) {
 			w.cx(c).Frozen = false
 			w.tick(c)
 		})
 		return
 	}
-	e.add("Tick("+name+")", func(w *world) { w.tick(c) })
-	e.add("Close("+name+")", func(w *world) {
+	e.add(act("Tick", c, -1), func(w *world) { w.tick(c) })
+	e.add(act("Close", c, -1), func(w *world) {
 		perturb(w, true)
 		w.close(c)
 	})
-	e.add("Freeze("+name+")", func(w *world) {
+	e.add(act("Freeze", c, -1), func(w *world) {
 		perturb(w, p.Freeze)
 		w.cx(c).Frozen = true
 	})
 	if x.Stalled {
-		e.add("Unstall("+name+")", func(w *world) {
+		e.add(act("Unstall", c, -1), func(w *world) {
 			w.cx(c).Stalled = false
 			w.poll(c)
 		})
 		return
 	}
-	e.add("Stall("+name+")", func(w *world) {
+	e.add(act("Stall", c, -1), func(w *world) {
 		perturb(w, p.Stall)
 		w.cx(c).Stalled = true
 	})
@@ -248,19 +282,19 @@ func (e *enum) consumerActions(c int) {
 		hints = p.Hints.Consume
 	}
 	for _, h := range hints {
-		e.add("Consume("+name+")", func(w *world) {
+		e.add(act("Consume", c, -1), func(w *world) {
 			w.spend(false, p.Consumes, &w.s.Ghost.Spent.Consumes)
 			w.consume(c, h)
 			w.poll(c)
 		})
 	}
-	e.add("Commit("+name+")", func(w *world) {
+	e.add(act("Commit", c, -1), func(w *world) {
 		w.spend(false, p.Commits, &w.s.Ghost.Spent.Commits)
 		w.commitSync(c, p.Hints != nil && p.Hints.Big)
 		w.poll(c)
 	})
 	if p.Unbounded {
-		e.add("RefreshMetadata("+name+")", func(w *world) { w.metadataUpdate(c) })
+		e.add(act("RefreshMetadata", c, -1), func(w *world) { w.metadataUpdate(c) })
 	}
 }
 
@@ -273,7 +307,7 @@ func (e *enum) environment() {
 	if p.Hints != nil {
 		for _, n := range p.Hints.NewCounts {
 			if n != s.Topics {
-				e.add("TopicChange", func(w *world) {
+				e.add(act("TopicChange", -1, -1), func(w *world) {
 					perturb(w, true)
 					w.s.Topics = n
 				})
@@ -282,14 +316,14 @@ func (e *enum) environment() {
 	} else {
 		for t := range p.TopicNames {
 			if n := s.Topics[t]; n >= 0 && int(n) < p.AddPartitionsUpTo {
-				e.add("AddPartitions("+p.TopicNames[t]+")", func(w *world) {
+				e.add(Action{Name: "AddPartitions", C: -1, I: -1, Arg: uint16(t)}, func(w *world) {
 					perturb(w, true)
 					w.s.Topics[t] = n + 1
 				})
 			}
 		}
 	}
-	e.add("Failover", func(w *world) {
+	e.add(act("Failover", -1, -1), func(w *world) {
 		perturb(w, p.Failover)
 		w.s.Ghost.FailedOver = true
 		w.failover()
@@ -312,7 +346,7 @@ func (e *enum) environment() {
 	}
 	slices.Sort(insts)
 	for _, inst := range insts {
-		e.add("RemoveStatic("+p.Instances[inst-1]+")", func(w *world) {
+		e.add(Action{Name: "RemoveStatic", C: -1, I: -1, Arg: uint16(inst)}, func(w *world) {
 			perturb(w, p.RemoveStatic)
 			w.s.Admin = append(slices.Clip(w.s.Admin), inst)
 		})

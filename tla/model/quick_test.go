@@ -23,7 +23,7 @@ func TestQuick(t *testing.T) {
 		t.Logf("n=%d %+v err=%v", n, st, err)
 		if v, ok := err.(*Violation); ok {
 			for _, s := range v.Trace {
-				t.Log(s.Label)
+				t.Log(s.Act.Format(p))
 			}
 		}
 	}

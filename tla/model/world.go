@@ -21,7 +21,6 @@ type world struct {
 	// grants are the coordinator's successful answers in this step, for
 	// rule 2 (checked against the group as the step leaves it).
 	grants []grant
-	label  string
 	// memo holds this step's choices: time does not move within a step, so
 	// each kind of choice (has the backoff passed? is auto-commit due?) is
 	// made once, where the step first asks (-1: not yet).

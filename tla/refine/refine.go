@@ -116,13 +116,13 @@ func (ck *Checker) step(st cluster.Step) {
 	d := &Divergence{Step: st, Transcript: ck.cl.Transcript(), Before: model.Format(&p, &before), After: model.Format(&p, &after)}
 	best := -1
 	for i, s := range succ {
-		d.Possible = append(d.Possible, s.Label)
+		d.Possible = append(d.Possible, s.Act.Format(&p))
 		if best < 0 || model.Distance(&p, &s.S, &after) < model.Distance(&p, &succ[best].S, &after) {
 			best = i
 		}
 	}
 	if best >= 0 {
-		d.Nearest, d.Diff = succ[best].Label, model.Diff(&p, &succ[best].S, &after)
+		d.Nearest, d.Diff = succ[best].Act.Format(&p), model.Diff(&p, &succ[best].S, &after)
 	}
 	ck.err = d
 }
