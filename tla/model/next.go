@@ -56,17 +56,22 @@ func Init(p *Params) State {
 }
 
 type enum struct {
-	p   *Params
-	s   State
-	out []Succ
+	p    *Params
+	s    State
+	keep func(Action) bool
+	out  []Succ
 }
 
 // Successors lists every successor of s under Next, in a fixed order:
 // deliveries, drops, the coordinator's timers, each consumer's timers,
 // then the environment's actions. The same successor may appear more than
 // once (under different actions).
-func Successors(p *Params, s State) []Succ {
-	e := &enum{p: p, s: s}
+func Successors(p *Params, s State) []Succ { return SuccessorsOf(p, s, nil) }
+
+// SuccessorsOf lists the successors under the actions keep accepts (all,
+// if keep is nil).
+func SuccessorsOf(p *Params, s State, keep func(Action) bool) []Succ {
+	e := &enum{p: p, s: s, keep: keep}
 	e.network()
 	e.coordinatorTimers()
 	for c := range s.C {
@@ -79,6 +84,9 @@ func Successors(p *Params, s State) []Succ {
 // add runs f once per path through its choices; each path that passes its
 // guards is a successor.
 func (e *enum) add(a Action, f func(w *world)) {
+	if e.keep != nil && !e.keep(a) {
+		return
+	}
 	var ch chooser
 	for {
 		w := &world{p: e.p, s: e.s, ch: &ch}

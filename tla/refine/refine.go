@@ -26,6 +26,7 @@ import (
 	"strings"
 
 	"github.com/kgroup/kgroup/impl/cluster"
+	"github.com/kgroup/kgroup/spec"
 	"github.com/kgroup/kgroup/tla/model"
 )
 
@@ -107,6 +108,15 @@ func (ck *Checker) step(st cluster.Step) {
 	}
 	p := *ck.abs.p
 	p.Hints = ck.hints(before, after)
+	// The actions of the node the step acted on first (the others only
+	// when they do not explain it, so that a divergence lists them all).
+	node := ck.nodeOf(st)
+	near := func(a model.Action) bool { return a.C == node }
+	for _, s := range model.SuccessorsOf(&p, before, near) {
+		if bytes.Equal(s.S.AppendProtocol(nil), want) {
+			return
+		}
+	}
 	succ := model.Successors(&p, before)
 	for _, s := range succ {
 		if bytes.Equal(s.S.AppendProtocol(nil), want) {
@@ -125,6 +135,18 @@ func (ck *Checker) step(st cluster.Step) {
 		d.Nearest, d.Diff = succ[best].Act.Format(&p), model.Diff(&p, &succ[best].S, &after)
 	}
 	ck.err = d
+}
+
+// nodeOf is the consumer slot a step concerns: its node, or the sender of
+// the request it delivered or dropped (-1: the coordinator or nobody).
+func (ck *Checker) nodeOf(st cluster.Step) int {
+	if st.Msg != nil && st.Msg.To == spec.CoordinatorNode {
+		return ck.abs.slotOf(st.Msg.From)
+	}
+	if st.Msg != nil {
+		return ck.abs.slotOf(st.Msg.To)
+	}
+	return ck.abs.slotOf(st.Node)
 }
 
 // widen gives s a NotStarted slot for every consumer seen since.
