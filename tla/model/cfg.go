@@ -31,7 +31,7 @@ func ReadConfig(path string) (*Params, error) {
 var constNames = []string{"Consumers", "Topics", "InitTopics", "InitPartitions", "CoopConsumers", "EagerAssignor",
 	"StaticConsumers", "AutoCommitConsumers", "CommitOnRevokeConsumers", "MaxSize", "Perturbations", "Drops",
 	"Timeouts", "Consumes", "Commits", "Heartbeats", "AddPartitionsUpTo", "AllowRestart", "AllowFreeze",
-	"AllowStall", "AllowFailover", "AllowRemoveStatic", "SlowBackoff"}
+	"AllowStall", "AllowFailover", "AllowRemoveStatic", "SlowBackoff", "MaxGeneration"}
 
 // ParseConfig reads a configuration from r (see ReadConfig).
 func ParseConfig(r io.Reader) (*Params, error) {
@@ -161,7 +161,8 @@ func (c *constants) params() *Params {
 		Consumes: c.num("Consumes"), Commits: c.num("Commits"), Heartbeats: c.num("Heartbeats"),
 		AddPartitionsUpTo: c.num("AddPartitionsUpTo"), Restart: c.boolean("AllowRestart"),
 		Freeze: c.boolean("AllowFreeze"), Stall: c.boolean("AllowStall"), Failover: c.boolean("AllowFailover"),
-		RemoveStatic: c.boolean("AllowRemoveStatic"), Slow: c.boolean("SlowBackoff")}
+		RemoveStatic: c.boolean("AllowRemoveStatic"), Slow: c.boolean("SlowBackoff"),
+		MaxGeneration: c.num("MaxGeneration")}
 	initial := c.subset("InitTopics", topics)
 	n := c.num("InitPartitions")
 	for t := range p.Init {

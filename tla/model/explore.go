@@ -169,7 +169,7 @@ func Explore(p *Params, opts Options) (Stats, error) {
 					succ := Successors(p, s)
 					r := result{parent: s, succ: succ, encs: make([][]byte, len(succ)), fps: make([]fingerprint, len(succ))}
 					for i := range succ {
-						if opts.Constraint != nil && !opts.Constraint(&succ[i].S) {
+						if !inModel(p, &opts, &succ[i].S) {
 							continue
 						}
 						r.encs[i] = succ[i].S.AppendState(nil)
@@ -187,8 +187,8 @@ func Explore(p *Params, opts Options) (Stats, error) {
 			}
 			for i, sc := range res[j].succ {
 				st.Generated++
-				if opts.Constraint != nil && !opts.Constraint(&sc.S) {
-					continue
+				if res[j].encs[i] == nil {
+					continue // outside the constraint
 				}
 				if opts.Check {
 					for _, sp := range StepProperties {
@@ -222,6 +222,14 @@ func Explore(p *Params, opts Options) (Stats, error) {
 	st.Distinct, st.Queue = int64(count), 0
 	st.Elapsed = time.Since(start)
 	return st, nil
+}
+
+// inModel is TLC's CONSTRAINT: the state is explored (and counted).
+func inModel(p *Params, opts *Options, s *State) bool {
+	if p.MaxGeneration > 0 && int(s.G.Gen) > p.MaxGeneration {
+		return false
+	}
+	return opts.Constraint == nil || opts.Constraint(s)
 }
 
 func brokenInvariant(s *State) string {

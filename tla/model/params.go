@@ -89,6 +89,9 @@ type Params struct {
 	Heartbeats int
 	// Slow: a retry backoff may outlast a step (always so when Unbounded).
 	Slow bool
+	// MaxGeneration: the explorer keeps no state past this generation (0:
+	// no bound); ClassicGroup.tla's StateConstraint.
+	MaxGeneration int
 
 	// Hints, in refinement checks only, supply the choices the environment
 	// and the assignor made that are not from a small finite set.
