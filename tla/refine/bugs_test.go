@@ -1,0 +1,165 @@
+package refine
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/kgroup/kgroup/assignors"
+	"github.com/kgroup/kgroup/impl/cluster"
+	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/internal/mutant"
+)
+
+// plantedBounds are the small worlds the search below runs each planted bug
+// in: two consumers, one topic of two partitions, and the application
+// calls or perturbations the bug needs to show. With auto, messages are
+// delivered as soon as they are sent: the search chooses timers and the
+// environment only.
+func plantedBounds(b mutant.Bug, auto bool) (cluster.Config, cluster.Bounds) {
+	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Topics: map[string]int32{"t": 2},
+		Bugs: mutant.Of(b), AutoDeliver: auto}
+	cfg.Coordinator.InitialRebalanceDelayMs = 0
+	bounds := cluster.Bounds{}
+	for _, name := range []string{"c1", "c2"} {
+		c := consumer.DefaultConfig(name, "g", "t")
+		c.SessionTimeoutMs, c.HeartbeatIntervalMs, c.MaxPollIntervalMs, c.MetadataMaxAgeMs = 6000, 2000, 8000, 60000
+		c.AutoCommit = false
+		if b == mutant.CooperativeRevokesAll {
+			c.Assignors = []assignors.Assignor{assignors.CooperativeSticky{}}
+		}
+		bounds.Consumers = append(bounds.Consumers, c)
+	}
+	switch b {
+	case mutant.SkipAhead, mutant.CommitZero:
+		bounds.Consumes, bounds.Commits = 1, 1
+	case mutant.AcceptStaleCommit:
+		bounds.Consumes, bounds.Commits, bounds.Perturbations, bounds.Freeze = 1, 1, 1, true
+	case mutant.ForgetGroupRecord:
+		bounds.Perturbations, bounds.Failover = 1, true
+	case mutant.NoExpiry:
+		bounds.Perturbations = 1
+	}
+	return cfg, bounds
+}
+
+// shortestDivergence searches, breadth first, the runs of a cluster within
+// bounds for the first step the refinement check rejects, ignoring the
+// cluster's own rules; it returns the number of actions to it, of
+// single steps, and the transcript, or 0 if no run of at most maxStates
+// states diverges.
+func shortestDivergence(t *testing.T, cfg cluster.Config, b cluster.Bounds, maxStates int) (int, int64, string) {
+	t.Helper()
+	root, err := cluster.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root.DiscardEvents()
+	seen := map[string]bool{string(root.AppendState(nil)): true}
+	frontier := []*cluster.Cluster{root}
+	steps := map[*cluster.Cluster]int64{root: 0}
+	for depth := 1; len(frontier) > 0 && len(seen) < maxStates; depth++ {
+		var next []*cluster.Cluster
+		for _, cl := range frontier {
+			for _, a := range cl.Enabled(b) {
+				c := cl.Clone()
+				ck := New()
+				ck.Attach(c)
+				if err := c.Apply(a); err != nil && c.Broken() != nil {
+					continue
+				}
+				if ck.Err() != nil {
+					return depth, steps[cl] + ck.Steps(), c.Transcript()
+				}
+				if k := string(c.AppendState(nil)); !seen[k] {
+					seen[k] = true
+					steps[c] = steps[cl] + ck.Steps()
+					next = append(next, c)
+				}
+			}
+		}
+		frontier = next
+	}
+	return 0, 0, ""
+}
+
+// caughtByRefinement are the planted bugs the refinement check rejects by
+// itself; no-expiry only removes behaviours (a session that never ends is
+// one the spec allows), so only liveness sees it.
+var caughtByRefinement = []mutant.Bug{mutant.SkipGenerationBump, mutant.DoubleAssign, mutant.AcceptStaleCommit,
+	mutant.KeepOnRejoin, mutant.SkipAhead, mutant.CommitZero, mutant.CooperativeRevokesAll, mutant.ForgetGroupRecord}
+
+// TestRefinementCatchesPlantedBugs: with the rules ignored, the refinement
+// check alone rejects a run of the implementation with a planted bug. The
+// shortest such run's length is logged (tla/README.md has the table).
+func TestRefinementCatchesPlantedBugs(t *testing.T) {
+	for _, b := range caughtByRefinement {
+		t.Run(b.String(), func(t *testing.T) {
+			t.Parallel()
+			cfg, bounds := plantedBounds(b, true)
+			n, steps, tr := shortestDivergence(t, cfg, bounds, 20000)
+			if n == 0 {
+				t.Fatalf("%s planted: no run within the bounds diverges from the spec", b)
+			}
+			t.Logf("%s: rejected after %d actions (%d steps):\n%s", b, n, steps, strings.TrimSpace(tr))
+		})
+	}
+}
+
+// TestRefinementCatchesPlantedBugsManual is the same search with the
+// network choosing every delivery (TLA_LONG=1; minutes).
+func TestRefinementCatchesPlantedBugsManual(t *testing.T) {
+	if os.Getenv("TLA_LONG") == "" {
+		t.Skip("set TLA_LONG=1")
+	}
+	for _, b := range caughtByRefinement {
+		t.Run(b.String(), func(t *testing.T) {
+			cfg, bounds := plantedBounds(b, false)
+			n, steps, tr := shortestDivergence(t, cfg, bounds, 150000)
+			if n == 0 {
+				t.Logf("%s planted: no run of 150000 states diverges", b)
+				return
+			}
+			t.Logf("%s: rejected after %d actions (%d steps):\n%s", b, n, steps, strings.TrimSpace(tr))
+		})
+	}
+}
+
+// TestExploredStatesRefine: every step of every run of a clean cluster
+// within small bounds (faults of every kind on, the network choosing every
+// delivery), explored breadth first, is a step of the spec.
+func TestExploredStatesRefine(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		static bool
+		coop   bool
+		bounds cluster.Bounds
+	}{
+		{"faults", false, false, cluster.Bounds{Perturbations: 1, Drops: 1, Consumes: 1, Commits: 1, Restart: true,
+			Freeze: true, Stall: true, Failover: true, AddPartitionsUpTo: 3, Advances: []int64{700}}},
+		{"static", true, false, cluster.Bounds{Perturbations: 2, Restart: true, RemoveStatic: true, Failover: true}},
+		{"cooperative", false, true, cluster.Bounds{Perturbations: 1, Consumes: 1, Commits: 1, AddPartitionsUpTo: 3}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, _ := plantedBounds(0, false)
+			b := tc.bounds
+			for _, name := range []string{"c1", "c2"} {
+				c := consumer.DefaultConfig(name, "g", "t")
+				c.SessionTimeoutMs, c.HeartbeatIntervalMs, c.MaxPollIntervalMs, c.MetadataMaxAgeMs = 6000, 2000, 8000, 4000
+				if tc.static {
+					c.InstanceID = "i-" + name
+				}
+				if tc.coop {
+					c.Assignors = []assignors.Assignor{assignors.CooperativeSticky{}}
+				}
+				b.Consumers = append(b.Consumers, c)
+			}
+			n, _, tr := shortestDivergence(t, cfg, b, 3000)
+			if n != 0 {
+				t.Fatalf("a clean cluster diverges after %d actions:\n%s", n, tr)
+			}
+		})
+	}
+}
