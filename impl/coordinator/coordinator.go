@@ -100,6 +100,9 @@ type Coordinator struct {
 	out     Ready
 	// offsetRecords are allocated, not yet used offset records.
 	offsetRecords []OffsetRecord
+	// halted is ErrGenerationLimit once a group passed MaxGeneration: every
+	// later Step returns it.
+	halted error
 }
 
 // New returns a coordinator with no groups.
@@ -113,6 +116,12 @@ func New(cfg Config) (*Coordinator, error) {
 // ErrTimeWentBack is returned when an input's time is before an earlier one's.
 var ErrTimeWentBack = errors.New("coordinator: time went backwards")
 
+// ErrGenerationLimit is returned by the Step in which a group at
+// MaxGeneration had to start another generation, and by every Step after:
+// the coordinator halts rather than write a generation Load would refuse
+// (see MaxGeneration). What that Step produced is discarded.
+var ErrGenerationLimit = errors.New("coordinator: generation limit reached")
+
 // Step takes one input at time now: a request (m.Body a spec.Request, m.From
 // where the answer goes, m.Correlation echoed in it) or a local input
 // (*spec.Tick, *spec.FireTimer, *spec.Unload). A request does not fire the
@@ -120,6 +129,9 @@ var ErrTimeWentBack = errors.New("coordinator: time went backwards")
 // time before the last one's, is an error and changes nothing.
 func (c *Coordinator) Step(now int64, m spec.Message) (rd Ready, err error) {
 	defer assert.Recover(&err)
+	if c.halted != nil {
+		return Ready{}, c.halted
+	}
 	if now < c.now {
 		return Ready{}, fmt.Errorf("%w: %d after %d", ErrTimeWentBack, now, c.now)
 	}
@@ -139,6 +151,9 @@ func (c *Coordinator) Step(now int64, m spec.Message) (rd Ready, err error) {
 		c.unload()
 	default:
 		return Ready{}, fmt.Errorf("coordinator: input %T is not a request, Tick, FireTimer or Unload", m.Body)
+	}
+	if c.halted != nil {
+		return Ready{}, c.halted
 	}
 	return c.flush(), nil
 }

@@ -1,7 +1,7 @@
 package coordinator
 
 import (
-	"math"
+	"fmt"
 	"slices"
 
 	"github.com/kgroup/kgroup/internal/assert"
@@ -282,6 +282,10 @@ func (c *Coordinator) completeJoin(g *group) {
 	if g.state != spec.PreparingRebalance {
 		return // Dead, or a stale timer
 	}
+	if g.generation >= MaxGeneration {
+		c.halted = fmt.Errorf("%w: group %s is at generation %d and must start another", ErrGenerationLimit, g.id, g.generation)
+		return
+	}
 	for _, m := range g.byAdmission() {
 		if m.join == nil && m.instanceID == "" {
 			c.removeMember(g, m)
@@ -330,8 +334,8 @@ func (c *Coordinator) electJoinedLeader(g *group) bool {
 
 // initNextGeneration is ClassicGroup.initNextGeneration.
 func (c *Coordinator) initNextGeneration(g *group) {
-	if g.generation == math.MaxInt32 {
-		assert.Fail("group %s: generation %d cannot grow (Load admits at most %d)", g.id, g.generation, MaxGeneration)
+	if g.generation >= MaxGeneration {
+		assert.Fail("group %s: generation %d cannot grow past %d (completeJoin halts first)", g.id, g.generation, MaxGeneration)
 	}
 	if !c.cfg.Bugs.Has(mutant.SkipGenerationBump) {
 		g.generation++

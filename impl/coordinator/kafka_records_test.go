@@ -4,6 +4,7 @@ package coordinator
 // OMMT as in kafka_join_test.go and kafka_leave_offsets_test.go.
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -206,5 +207,52 @@ func TestLoadRejectsRecordsNoCoordinatorWrites(t *testing.T) {
 	}
 	if _, _, err := Load(DefaultConfig(), 0, []Record{group(MaxGeneration, "range", "m-1", member("m-1", "", 10000, -1))}); err != nil {
 		t.Errorf("the largest generation and an old record's rebalance timeout of -1: %v", err)
+	}
+}
+
+// TestGenerationLimitHalts: a group one below MaxGeneration rebalances to
+// it and its log loads; at MaxGeneration the rebalance it must start halts
+// the coordinator with ErrGenerationLimit, for that Step and every later
+// one, and nothing is written (found by FuzzRecords: the group went to
+// 2^30+1, a generation Load refuses, so its own log no longer loaded).
+func TestGenerationLimitHalts(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.InitialRebalanceDelayMs = 0
+	for _, gen := range []int32{MaxGeneration - 1, MaxGeneration} {
+		log := []Record{{Group: &GroupRecord{GroupID: "g", ProtocolType: "consumer", Generation: gen}}}
+		c, _, err := Load(cfg, 0, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := joinReq("g").session(10000).r
+		var rd Ready
+		// Join (a first join is asked to come back with its member id),
+		// then fire the join timer.
+		for i := 0; i < 3 && err == nil && c.Describe("g").Generation == gen; i++ {
+			if i < 2 {
+				rd, err = c.Step(0, spec.Message{From: "c", Correlation: int32(i + 1), Body: &req})
+				for _, r := range rd.Responses {
+					req.MemberID = r.Body.(*spec.JoinGroupResponse).MemberID
+				}
+			} else {
+				rd, err = c.Tick(0)
+			}
+			log = append(log, rd.Records...)
+		}
+		if gen < MaxGeneration {
+			if err != nil || c.Describe("g").Generation != MaxGeneration {
+				t.Fatalf("from %d: %v, generation %d", gen, err, c.Describe("g").Generation)
+			}
+			if _, _, err := Load(cfg, 0, log); err != nil {
+				t.Fatalf("the log written at MaxGeneration does not load: %v", err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrGenerationLimit) || len(rd.Records) > 0 || c.Describe("g").Generation != MaxGeneration {
+			t.Fatalf("at MaxGeneration: %v, %d records; want ErrGenerationLimit and none", err, len(rd.Records))
+		}
+		if _, err := c.Tick(1); !errors.Is(err, ErrGenerationLimit) {
+			t.Fatalf("the Step after: %v", err)
+		}
 	}
 }

@@ -139,12 +139,13 @@ func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	c.groups[rec.GroupID] = g
 }
 
-// MaxGeneration is the highest generation Load admits. Kafka's coordinator
-// increments an int32 with no check (ClassicGroup.initNextGeneration), so
-// past 2^31-1 it would wrap negative, where -1 means "no generation" to
-// clients; kgroup refuses generations past 2^30 on Load, which leaves 2^30
-// rebalances (34 years at one a second) before the bound, and treats
-// reaching 2^31-1 as a broken invariant.
+// MaxGeneration is the highest generation a group reaches, and the highest
+// Load admits. Kafka's coordinator increments an int32 with no check
+// (ClassicGroup.initNextGeneration), so past 2^31-1 it would wrap negative,
+// where -1 means "no generation" to clients. kgroup stops at 2^30 (34
+// years of one rebalance a second): a group there that must start another
+// generation halts the coordinator with ErrGenerationLimit instead, so that
+// every log it writes loads again.
 const MaxGeneration = 1 << 30
 
 // validate rejects a record no coordinator writes, which loading would turn
