@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/transcript"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/tla/explore"
+	"github.com/kgroup/kgroup/tla/refine"
 )
 
 const exploreUsage = `usage: kgroup explore [flags]
@@ -52,6 +54,7 @@ func runExplore(args []string, stdout, stderr io.Writer) int {
 	symmetry := fs.Bool("symmetry", true, "treat consumers that differ only in name as interchangeable")
 	workers := fs.Int("workers", 0, "states expanded in parallel (0: one per CPU)")
 	quiet := fs.Bool("quiet", false, "no progress on stderr")
+	refines := fs.Bool("refine", false, "also check that every step is a step of tla/ClassicGroup.tla (tla/refine)")
 	pos, err := parseFlags(fs, args)
 	if err == flag.ErrHelp {
 		return 0
@@ -78,6 +81,9 @@ func runExplore(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg.MaxDepth, cfg.MaxStates, cfg.Liveness, cfg.Symmetry, cfg.Workers = *depth, *maxStates, *liveness, *symmetry, *workers
+	if *refines {
+		cfg.Attach = attachRefinement
+	}
 	if !*quiet {
 		cfg.Progress = func(s explore.Stats) {
 			fmt.Fprintf(stderr, "depth %d: %d states, %d transitions, queue %d, %.0f states/s\n",
@@ -111,6 +117,13 @@ func report(res explore.Result, stdout, stderr io.Writer) int {
 		return 3
 	}
 	return 0
+}
+
+// attachRefinement checks the next step of cl against the spec.
+func attachRefinement(cl *cluster.Cluster) func() error {
+	ck := refine.New()
+	ck.Attach(cl)
+	return ck.Err
 }
 
 func bugNames() string {

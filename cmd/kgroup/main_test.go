@@ -175,6 +175,10 @@ func TestExplore(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "VIOLATION: at 0: exclusive ownership") || !strings.Contains(out, "cluster topics=t:2 initial-delay=0 plant=double-assign manual") {
 		t.Fatalf("code %d\nstdout %s\nstderr %s", code, out, errs)
 	}
+	code, out, errs = runCLI(t, "", "explore", "-stable", "-perturbations", "0", "-refine", "-quiet")
+	if code != 0 || !strings.Contains(out, "every rule held") {
+		t.Fatalf("explore -refine: code %d\nstdout %s\nstderr %s", code, out, errs)
+	}
 	if code, out, _ = runCLI(t, "", "explore", "-max-states", "10", "-quiet"); code != 3 || !strings.Contains(out, "not exhaustive") {
 		t.Fatalf("code %d stdout %s", code, out)
 	}

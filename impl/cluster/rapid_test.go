@@ -8,12 +8,14 @@ import (
 
 	"github.com/kgroup/kgroup/internal/randmodel"
 	"github.com/kgroup/kgroup/linearizability"
+	"github.com/kgroup/kgroup/tla/refine"
 )
 
 // TestRapidClassic runs the random model (internal/randmodel) under rapid:
 // eager and cooperative consumers, static and dynamic, every rule of spec
 // checked after every step, convergence demanded at the end, and the history
-// of commits and fetches checked for linearizability. A failing run is
+// of commits and fetches checked for linearizability, and every step checked
+// to be a step of tla/ClassicGroup.tla (tla/refine). A failing run is
 // shrunk and printed as a transcript that `kgroup replay` reproduces; rapid
 // prints the seed to run it again.
 func TestRapidClassic(t *testing.T) {
@@ -25,7 +27,12 @@ func TestRapidClassic(t *testing.T) {
 			rt.Fatal(err)
 		}
 		rec := linearizability.Record(m.Cl)
+		ref := refine.New()
+		ref.Attach(m.Cl)
 		err = m.Run()
+		if err == nil {
+			err = ref.Err()
+		}
 		if err == nil {
 			h := rec.History()
 			ops += int64(len(h))

@@ -18,13 +18,17 @@ var tlcCounts = map[string]struct {
 	depth    int // TLC's depth: states on the longest shortest path
 	ci       bool
 }{
-	"ClassicGroup_tiny.cfg":  {10356, 35, true},
-	"ClassicGroup_small.cfg": {111244, 42, true},
+	"ClassicGroup_tiny.cfg":     {10356, 35, true},
+	"ClassicGroup_coop.cfg":     {37876, 60, true},
+	"ClassicGroup_small.cfg":    {111244, 42, true},
+	"ClassicGroup_offsets.cfg":  {29849, 36, true},
+	"ClassicGroup_failover.cfg": {160442, 47, false},
+	"ClassicGroup_coop1.cfg":    {339364, 60, false},
 }
 
 func TestTwinMatchesTLC(t *testing.T) {
 	for name, want := range tlcCounts {
-		if !want.ci && testing.Short() {
+		if !want.ci && os.Getenv("TLA_LONG") == "" {
 			continue
 		}
 		t.Run(name, func(t *testing.T) {

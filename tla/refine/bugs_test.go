@@ -2,6 +2,7 @@ package refine
 
 import (
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,12 @@ func plantedBounds(b mutant.Bug, auto bool) (cluster.Config, cluster.Bounds) {
 		bounds.Perturbations, bounds.Failover = 1, true
 	case mutant.NoExpiry:
 		bounds.Perturbations = 1
+	case mutant.StaleFetchCache:
+		bounds.Consumes, bounds.Commits, bounds.Perturbations, bounds.Restart = 1, 1, 1, true
+	case mutant.ReorderedCommits:
+		bounds.Consumes, bounds.Commits = 1, 1
+	case mutant.UnpersistedCommit:
+		bounds.Consumes, bounds.Commits, bounds.Perturbations, bounds.Failover = 1, 1, 1, true
 	}
 	return cfg, bounds
 }
@@ -85,10 +92,24 @@ func shortestDivergence(t *testing.T, cfg cluster.Config, b cluster.Bounds, maxS
 }
 
 // caughtByRefinement are the planted bugs the refinement check rejects by
-// itself; no-expiry only removes behaviours (a session that never ends is
-// one the spec allows), so only liveness sees it.
+// itself: all but no-expiry, which only removes behaviours (a session that
+// never ends is one the spec allows), so only liveness sees it. The spec's
+// committed offsets and fetch answers make it see the bugs no single state
+// shows (stale-fetch-cache, reordered-commits), which otherwise only a
+// history check finds.
 var caughtByRefinement = []mutant.Bug{mutant.SkipGenerationBump, mutant.DoubleAssign, mutant.AcceptStaleCommit,
-	mutant.KeepOnRejoin, mutant.SkipAhead, mutant.CommitZero, mutant.CooperativeRevokesAll, mutant.ForgetGroupRecord}
+	mutant.KeepOnRejoin, mutant.SkipAhead, mutant.CommitZero, mutant.CooperativeRevokesAll, mutant.ForgetGroupRecord,
+	mutant.StaleFetchCache, mutant.UnpersistedCommit, mutant.ReorderedCommits}
+
+// TestEveryPlantedBugIsListed: a bug added to internal/mutant must be
+// listed above or be no-expiry.
+func TestEveryPlantedBugIsListed(t *testing.T) {
+	for _, b := range mutant.All() {
+		if b != mutant.NoExpiry && !slices.Contains(caughtByRefinement, b) {
+			t.Errorf("%s: not in caughtByRefinement", b)
+		}
+	}
+}
 
 // TestRefinementCatchesPlantedBugs: with the rules ignored, the refinement
 // check alone rejects a run of the implementation with a planted bug. The
