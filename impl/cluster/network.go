@@ -161,6 +161,7 @@ func (cl *Cluster) handOver(m spec.Message) {
 		if err != nil {
 			assert.Fail("cluster: the coordinator refused a message the cluster built: %v", err)
 		}
+		cl.offsetsTaken(m.Body)
 		cl.applyCoordinator(ready)
 		return
 	}

@@ -29,7 +29,7 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 	s := cl.spent
 	b = canon.Ints(b, int64(s.perturbations), int64(s.drops), int64(s.consumes), int64(s.commits))
 	b = canon.Int(b, int64(len(cl.nodes)))
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		b = canon.Int(canon.Str(b, name), int64(n.incarnation))
 		b = canon.Bool(canon.Bool(canon.Bool(b, n.crashed), n.frozen), cl.net.held[name])
@@ -161,7 +161,7 @@ func (cl *Cluster) Clone() *Cluster {
 func (cl *Cluster) String() string {
 	var b strings.Builder
 	b.WriteString(cl.cfg.String())
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		b.WriteString(" " + name)
 	}
 	return b.String()

@@ -230,6 +230,25 @@ func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
 	return out
 }
 
+// CommittedOffset returns the group's committed offset of tp, if any.
+func (c *Coordinator) CommittedOffset(groupID string, tp spec.TopicPartition) (int64, bool) {
+	if g, ok := c.groups[groupID]; ok {
+		o, ok := g.offsets[tp]
+		return o.value, ok
+	}
+	return 0, false
+}
+
+// OffsetWrites counts the offsets the group has applied, ever (each accepted
+// commit of a partition, each replayed): a driver that mirrors Committed
+// knows from an unchanged count that its mirror is still exact.
+func (c *Coordinator) OffsetWrites(groupID string) uint64 {
+	if g, ok := c.groups[groupID]; ok {
+		return g.offsetWrites
+	}
+	return 0
+}
+
 // unload is a coordinator losing its partition of __consumer_offsets (a
 // failover): every group goes Dead, parked requests get NOT_COORDINATOR, and
 // from now on every request does. Load the records on a new coordinator.

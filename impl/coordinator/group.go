@@ -85,6 +85,7 @@ type group struct {
 	initialDelayRunning  bool
 	joinTimer, syncTimer timer
 	offsets              map[spec.TopicPartition]offset
+	offsetWrites         uint64        // offsets applied, ever: a statistic, not state
 	planted              *plantedState // what planted bugs keep; nil without them
 }
 
@@ -244,6 +245,7 @@ func (g *group) member(memberID, instanceID string) (*member, spec.ErrorCode) {
 // apply sets a committed offset, as replaying its record does.
 func (g *group) apply(r *OffsetRecord) {
 	g.offsets[r.TopicPartition] = offset{value: r.Offset, metadata: r.Metadata}
+	g.offsetWrites++
 }
 
 // view is the group as spec describes it.
