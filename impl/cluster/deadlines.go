@@ -110,7 +110,7 @@ func (h *deadlineHeap) Pop() any {
 func (cl *Cluster) deliverableOn(l string) (Flight, error) {
 	from, to, _ := strings.Cut(l, "->")
 	for _, f := range cl.net.flight {
-		if f.Msg.From != from || f.Msg.To != to {
+		if f.ID == 0 || f.Msg.From != from || f.Msg.To != to {
 			continue
 		}
 		if n := cl.nodeAt(f.Msg.To); n != nil && n.frozen && !n.crashed {

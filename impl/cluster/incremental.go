@@ -21,10 +21,10 @@ import (
 // checker which committed offsets may differ (spec.Checker.StepChanged,
 // whose verdicts are Step's):
 //
-//   - the committed offsets are a mirror: after the coordinator takes an
-//     OffsetCommit, the partitions it names are read again (a commit writes
-//     no other); any other change of the coordinator's count of writes
-//     (OffsetWrites), or another coordinator, reads them all again;
+//   - the committed offsets are a mirror: the partitions an OffsetCommit
+//     the coordinator took names are read again at the next check (a commit
+//     writes no other); any other change of the coordinator's count of
+//     writes (OffsetWrites), or another coordinator, reads them all again;
 //   - the group's view is described again only after the coordinator took
 //     something that can change it (the view the fencing checks use);
 //   - a consumer's view is taken again only after the consumer stepped;
@@ -36,7 +36,8 @@ import (
 // incremental is the state of the incremental snapshot.
 type incremental struct {
 	// offsets mirrors coord's committed offsets of the group after writes
-	// of them; nil: read them all at the next check.
+	// of them, but for the partitions in changed; nil: read them all at
+	// the next check.
 	offsets map[spec.TopicPartition]int64
 	coord   *coordinator.Coordinator
 	writes  uint64
@@ -70,6 +71,13 @@ func (cl *Cluster) checkIncremental() {
 		cl.checker.Step(s)
 		return
 	}
+	for _, tp := range inc.changed {
+		if v, ok := cl.coord.CommittedOffset(cl.cfg.GroupID, tp); ok {
+			inc.offsets[tp] = v
+		} else {
+			delete(inc.offsets, tp)
+		}
+	}
 	s := cl.leanSnapshot()
 	var shadow *spec.Checker
 	if inc.verify {
@@ -94,10 +102,10 @@ func (cl *Cluster) readOffsets() {
 	inc.changed = inc.changed[:0]
 }
 
-// offsetsTaken keeps the mirror exact once the coordinator took body: a
-// commit to the group reads the partitions it names again; any other
-// input that wrote offsets leaves the count changed, so the next check
-// reads them all.
+// offsetsTaken notes what the coordinator's taking body wrote: a commit to
+// the group, the partitions it names, which the next check reads again;
+// any other input that wrote offsets leaves the count changed, so the next
+// check reads them all.
 func (cl *Cluster) offsetsTaken(body any) {
 	inc := &cl.lean.inc
 	r, ok := body.(*spec.OffsetCommitRequest)
@@ -113,11 +121,6 @@ func (cl *Cluster) offsetsTaken(body any) {
 	}
 	for _, o := range r.Offsets {
 		tp := o.TopicPartition
-		if v, ok := cl.coord.CommittedOffset(cl.cfg.GroupID, tp); ok {
-			inc.offsets[tp] = v
-		} else {
-			delete(inc.offsets, tp)
-		}
 		if !inc.pending[tp] {
 			inc.pending[tp] = true
 			inc.changed = append(inc.changed, tp)

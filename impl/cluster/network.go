@@ -17,10 +17,14 @@ import (
 // that per consumer.
 func (cl *Cluster) settleBudget() int { return 2000 + 100*len(cl.nodes) }
 
-// network holds the messages in flight, in the order they were sent.
+// network holds the messages in flight, in the order they were sent. A
+// message taken off the wire leaves a hole (ID 0), which every reader skips,
+// until holes are half of flight and are swept out: a delivery near the
+// front must not shift every message behind it.
 type network struct {
 	seq    int64
 	flight []Flight
+	holes  int
 	held   map[string]bool // consumer names whose links are not auto-delivered
 }
 
@@ -44,7 +48,18 @@ func (cl *Cluster) send(m spec.Message) {
 }
 
 // InFlight lists every message on the wire, oldest first.
-func (cl *Cluster) InFlight() []Flight { return slices.Clone(cl.net.flight) }
+func (cl *Cluster) InFlight() []Flight { return cl.net.live() }
+
+// live is flight without its holes, in a new slice.
+func (nw *network) live() []Flight {
+	out := make([]Flight, 0, len(nw.flight)-nw.holes)
+	for _, f := range nw.flight {
+		if f.ID != 0 {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Deliverable lists the messages that may arrive next: the oldest one of
 // each link whose recipient is not frozen, oldest first.
@@ -52,6 +67,9 @@ func (cl *Cluster) Deliverable() []Flight {
 	seen := map[string]bool{}
 	var out []Flight
 	for _, f := range cl.net.flight {
+		if f.ID == 0 {
+			continue
+		}
 		l := link(f.Msg)
 		if seen[l] {
 			continue
@@ -104,11 +122,23 @@ func (cl *Cluster) deliverOrDrop(a Action) {
 	cl.after()
 }
 
-// take removes the message with this id from the wire.
+// take removes the message with this id from the wire, leaving a hole.
 func (cl *Cluster) take(id int64) Flight {
-	i := slices.IndexFunc(cl.net.flight, func(f Flight) bool { return f.ID == id })
-	f := cl.net.flight[i]
-	cl.net.flight = slices.Delete(cl.net.flight, i, i+1)
+	nw := &cl.net
+	i := slices.IndexFunc(nw.flight, func(f Flight) bool { return f.ID == id })
+	f := nw.flight[i]
+	nw.flight[i] = Flight{}
+	nw.holes++
+	for len(nw.flight) > 0 && nw.flight[0].ID == 0 {
+		nw.flight, nw.holes = nw.flight[1:], nw.holes-1
+	}
+	if nw.holes > 0 && 2*nw.holes >= len(nw.flight) {
+		nw.flight = slices.DeleteFunc(nw.flight, func(f Flight) bool { return f.ID == 0 })
+		nw.holes = 0
+	}
+	if len(nw.flight) == 0 {
+		nw.flight = nil // let the array go
+	}
 	return f
 }
 

@@ -48,9 +48,11 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 // settle delivers them in), without their ids; which links are held is
 // written with the consumers.
 func (nw *network) appendState(b []byte, f spec.StateFrame) []byte {
-	b = canon.Int(b, int64(len(nw.flight)))
+	b = canon.Int(b, int64(len(nw.flight)-nw.holes))
 	for _, fl := range nw.flight {
-		b = spec.AppendMessage(b, fl.Msg, f)
+		if fl.ID != 0 {
+			b = spec.AppendMessage(b, fl.Msg, f)
+		}
 	}
 	return b
 }
@@ -149,7 +151,7 @@ func (cl *Cluster) Clone() *Cluster {
 		n.nodes[name] = &c
 	}
 	// topics and held links are copied when written, so they are shared.
-	n.net.flight = slices.Clone(cl.net.flight)
+	n.net.flight, n.net.holes = cl.net.live(), 0
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil
