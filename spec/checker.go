@@ -28,6 +28,8 @@ type Checker struct {
 	// ownsPrev: prev.Committed is the checker's own copy (StepChanged
 	// updates it in place), not the caller's map.
 	ownsPrev bool
+	// own is what StepChanged keeps of exclusive ownership (rule 1).
+	own ownership
 	// validMembers is the member list of the last view fencing validated:
 	// the same list is not validated again (views are values of an instant).
 	validMembers []MemberView
@@ -210,6 +212,8 @@ func (ck *Checker) Failover() {
 // instants, on s, the state after a step.
 func (ck *Checker) Step(s Snapshot) {
 	ck.stepStart(s)
+	ck.fail(s.At, CheckSnapshot(s))
+	ck.own.ok = false
 	ck.fail(s.At, CheckCommittedProcessed(s.Committed, &ck.ledger))
 	if ck.havePrev {
 		ck.fail(s.At, CheckOffsetsMonotonic(ck.prev.Committed, s.Committed, nil))
@@ -227,7 +231,9 @@ func (ck *Checker) Step(s Snapshot) {
 // checker holds a violation already, and keeps only the first) and the
 // ledger only grows. The checker keeps its own copy of the offsets, so
 // s.Committed may be a map the caller goes on updating after the call. The
-// first Step checks every offset.
+// first Step checks every offset. Exclusive ownership (rule 1) is checked
+// on the consumers whose views changed (ownership_step.go), so the rest of
+// s (member lists, owned partitions) must not change after the call.
 func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
 	if !ck.havePrev {
 		s.Committed = maps.Clone(s.Committed)
@@ -239,6 +245,7 @@ func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
 		ck.prev.Committed, ck.ownsPrev = maps.Clone(ck.prev.Committed), true
 	}
 	ck.stepStart(s)
+	ck.fail(s.At, ck.checkSnapshot(s))
 	prev, next := ck.prev.Committed, s.Committed
 	was, now := make(map[TopicPartition]int64, len(changed)), make(map[TopicPartition]int64, len(changed))
 	for _, tp := range changed {
@@ -262,15 +269,13 @@ func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
 	ck.prev.Committed = prev
 }
 
-// stepStart is what Step checks before the committed offsets: the record
-// discipline, and the rules of one instant.
+// stepStart is what Step checks first: the record discipline.
 func (ck *Checker) stepStart(s Snapshot) {
 	ck.steps++
 	if ck.settled && ck.Rebuild != nil && (s.Group.State == Stable || s.Group.State == Empty) {
 		ck.fail(s.At, ck.checkRebuild(s.Group))
 	}
 	ck.settled = false
-	ck.fail(s.At, CheckSnapshot(s))
 }
 
 // stepEnd is what Step checks after the committed offsets: the rules
@@ -372,6 +377,7 @@ func (ck *Checker) Clone() *Checker {
 	if ck.ownsPrev {
 		n.prev.Committed = maps.Clone(ck.prev.Committed)
 	}
+	n.own.owner = maps.Clone(ck.own.owner)
 	n.ledger.end, n.ledger.dups = maps.Clone(ck.ledger.end), maps.Clone(ck.ledger.dups)
 	n.Rebuild = nil
 	return &n

@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Rule 5 of DESIGN.md §5: monotonic generations.
@@ -41,20 +43,37 @@ func CheckGenerations(prev, next Snapshot) error {
 	if ng.Generation < pg.Generation {
 		return fmt.Errorf("generations: the group went back from generation %d to %d", pg.Generation, ng.Generation)
 	}
-	before := map[string]ConsumerView{}
-	for _, c := range prev.Consumers {
-		before[c.Name] = c
-	}
+	before := consumersByName(prev.Consumers)
 	for _, c := range next.Consumers {
 		if c.Generation > ng.Generation {
 			return fmt.Errorf("generations: %s believes it is in generation %d, but the group is only at %d", c.Name, c.Generation, ng.Generation)
 		}
-		b, ok := before[c.Name]
+		b, ok := before(c.Name)
 		if ok && b.Alive && c.Alive && b.MemberID == c.MemberID && b.Generation >= 0 && c.Generation >= 0 && c.Generation < b.Generation {
 			return fmt.Errorf("generations: %s (member %s) went back from generation %d to %d", c.Name, c.MemberID, b.Generation, c.Generation)
 		}
 	}
 	return nil
+}
+
+// consumersByName finds a consumer of cs by name: by binary search when cs
+// is sorted by name, as kgroup's snapshots list them, else in a map.
+func consumersByName(cs []ConsumerView) func(string) (ConsumerView, bool) {
+	byName := func(c ConsumerView, name string) int { return strings.Compare(c.Name, name) }
+	if slices.IsSortedFunc(cs, func(a, b ConsumerView) int { return strings.Compare(a.Name, b.Name) }) {
+		return func(name string) (ConsumerView, bool) {
+			i, ok := slices.BinarySearchFunc(cs, name, byName)
+			if !ok {
+				return ConsumerView{}, false
+			}
+			return cs[i], true
+		}
+	}
+	m := make(map[string]ConsumerView, len(cs))
+	for _, c := range cs {
+		m[c.Name] = c
+	}
+	return func(name string) (ConsumerView, bool) { c, ok := m[name]; return c, ok }
 }
 
 // CheckStableGeneration is the second half of rule 5 within one snapshot: when
