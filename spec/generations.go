@@ -44,11 +44,11 @@ func CheckGenerations(prev, next Snapshot) error {
 		return fmt.Errorf("generations: the group went back from generation %d to %d", pg.Generation, ng.Generation)
 	}
 	before := consumersByName(prev.Consumers)
-	for _, c := range next.Consumers {
+	for i, c := range next.Consumers {
 		if c.Generation > ng.Generation {
 			return fmt.Errorf("generations: %s believes it is in generation %d, but the group is only at %d", c.Name, c.Generation, ng.Generation)
 		}
-		b, ok := before(c.Name)
+		b, ok := before(i, c.Name)
 		if ok && b.Alive && c.Alive && b.MemberID == c.MemberID && b.Generation >= 0 && c.Generation >= 0 && c.Generation < b.Generation {
 			return fmt.Errorf("generations: %s (member %s) went back from generation %d to %d", c.Name, c.MemberID, b.Generation, c.Generation)
 		}
@@ -56,12 +56,17 @@ func CheckGenerations(prev, next Snapshot) error {
 	return nil
 }
 
-// consumersByName finds a consumer of cs by name: by binary search when cs
-// is sorted by name, as kgroup's snapshots list them, else in a map.
-func consumersByName(cs []ConsumerView) func(string) (ConsumerView, bool) {
+// consumersByName finds a consumer of cs by name, looking first at index
+// i (consecutive snapshots usually list the same consumers): by binary
+// search when cs is sorted by name, as kgroup's snapshots list them, else
+// in a map.
+func consumersByName(cs []ConsumerView) func(i int, name string) (ConsumerView, bool) {
 	byName := func(c ConsumerView, name string) int { return strings.Compare(c.Name, name) }
 	if slices.IsSortedFunc(cs, func(a, b ConsumerView) int { return strings.Compare(a.Name, b.Name) }) {
-		return func(name string) (ConsumerView, bool) {
+		return func(i int, name string) (ConsumerView, bool) {
+			if i < len(cs) && cs[i].Name == name {
+				return cs[i], true
+			}
 			i, ok := slices.BinarySearchFunc(cs, name, byName)
 			if !ok {
 				return ConsumerView{}, false
@@ -73,7 +78,7 @@ func consumersByName(cs []ConsumerView) func(string) (ConsumerView, bool) {
 	for _, c := range cs {
 		m[c.Name] = c
 	}
-	return func(name string) (ConsumerView, bool) { c, ok := m[name]; return c, ok }
+	return func(_ int, name string) (ConsumerView, bool) { c, ok := m[name]; return c, ok }
 }
 
 // CheckStableGeneration is the second half of rule 5 within one snapshot: when

@@ -37,8 +37,8 @@ func (ck *Checker) exclusiveOwnership(s Snapshot) error {
 	before := consumersByName(ck.prev.Consumers)
 	var changed []ConsumerView
 	matched := 0
-	for _, c := range s.Consumers {
-		p, had := before(c.Name)
+	for i, c := range s.Consumers {
+		p, had := before(i, c.Name)
 		if had {
 			matched++
 			if sameOwnership(p, c) {

@@ -50,7 +50,7 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 func (nw *network) appendState(b []byte, f spec.StateFrame) []byte {
 	b = canon.Int(b, int64(len(nw.flight)-nw.holes))
 	for _, fl := range nw.flight {
-		if fl.ID != 0 {
+		if !fl.gone {
 			b = spec.AppendMessage(b, fl.Msg, f)
 		}
 	}
@@ -151,7 +151,10 @@ func (cl *Cluster) Clone() *Cluster {
 		n.nodes[name] = &c
 	}
 	// topics and held links are copied when written, so they are shared.
-	n.net.flight, n.net.holes = cl.net.live(), 0
+	n.net.flight, n.net.holes, n.net.links = cl.net.live(), 0, nil
+	for _, f := range n.net.flight {
+		n.net.onLink(f.Msg, f.ID)
+	}
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil
