@@ -26,7 +26,8 @@ import (
 //     writes no other); any other change of the coordinator's count of
 //     writes (OffsetWrites), or another coordinator, reads them all again;
 //   - the group's view is described again only after the coordinator took
-//     something that can change it (the view the fencing checks use);
+//     something that can change it (the view the fencing checks use), and
+//     shares the coordinator's member data (DescribeShared);
 //   - a consumer's view is taken again only after the consumer stepped;
 //   - the sorted consumer names are kept until a consumer is added.
 //
@@ -147,7 +148,7 @@ func (cl *Cluster) leanSnapshot() spec.Snapshot {
 // coordinator took something that can change it (coordinatorInput).
 func (cl *Cluster) groupView() spec.GroupView {
 	if !cl.lean.viewOK {
-		cl.lean.view, cl.lean.viewOK = cl.coord.Describe(cl.cfg.GroupID), true
+		cl.lean.view, cl.lean.viewOK = cl.coord.DescribeShared(cl.cfg.GroupID), true
 	}
 	return cl.lean.view
 }

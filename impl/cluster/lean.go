@@ -160,10 +160,7 @@ func (cl *Cluster) groupAfter(r coordinator.Ready) spec.GroupView {
 	if len(r.Transitions) > 0 || slices.ContainsFunc(r.Records, func(rec coordinator.Record) bool { return rec.Group != nil }) {
 		cl.lean.viewOK = false
 	}
-	if !cl.lean.viewOK {
-		cl.lean.view, cl.lean.viewOK = cl.coord.Describe(cl.cfg.GroupID), true
-	}
-	return cl.lean.view
+	return cl.groupView()
 }
 
 // persisted takes the records the coordinator just wrote: each commit is

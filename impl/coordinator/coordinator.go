@@ -216,7 +216,20 @@ func (c *Coordinator) Describe(groupID string) spec.GroupView {
 	if !ok {
 		return spec.GroupView{GroupID: groupID, State: spec.Empty}
 	}
-	return g.view()
+	return g.view(false)
+}
+
+// DescribeShared is Describe for a caller that only reads the view, many
+// times a second: the view shares each member's topics and assignment with
+// the coordinator, which never modifies them in place (a new join or plan
+// replaces them), so they stay as they were described. The caller must not
+// modify them.
+func (c *Coordinator) DescribeShared(groupID string) spec.GroupView {
+	g, ok := c.groups[groupID]
+	if !ok {
+		return spec.GroupView{GroupID: groupID, State: spec.Empty}
+	}
+	return g.view(true)
 }
 
 // Committed returns the group's committed offsets.
