@@ -218,7 +218,7 @@ func (ck *Checker) Step(s Snapshot) {
 	if ck.havePrev {
 		ck.fail(s.At, CheckOffsetsMonotonic(ck.prev.Committed, s.Committed, nil))
 	}
-	ck.stepEnd(s)
+	ck.stepEnd(s, false)
 	ck.ownsPrev = false
 }
 
@@ -245,7 +245,8 @@ func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
 		ck.prev.Committed, ck.ownsPrev = maps.Clone(ck.prev.Committed), true
 	}
 	ck.stepStart(s)
-	ck.fail(s.At, ck.checkSnapshot(s))
+	valid := s.validate() == nil
+	ck.fail(s.At, ck.checkSnapshot(s, valid))
 	prev, next := ck.prev.Committed, s.Committed
 	was, now := make(map[TopicPartition]int64, len(changed)), make(map[TopicPartition]int64, len(changed))
 	for _, tp := range changed {
@@ -265,7 +266,7 @@ func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
 			delete(prev, tp)
 		}
 	}
-	ck.stepEnd(s)
+	ck.stepEnd(s, valid)
 	ck.prev.Committed = prev
 }
 
@@ -279,10 +280,16 @@ func (ck *Checker) stepStart(s Snapshot) {
 }
 
 // stepEnd is what Step checks after the committed offsets: the rules
-// between consecutive instants. s becomes the previous snapshot.
-func (ck *Checker) stepEnd(s Snapshot) {
+// between consecutive instants. s becomes the previous snapshot. valid: s
+// is well formed, and so was the previous snapshot (every step validates
+// its snapshot, and a malformed one is a violation already, the first).
+func (ck *Checker) stepEnd(s Snapshot, valid bool) {
 	if ck.havePrev {
-		if err := CheckGenerations(ck.prev, s); err != nil && !ck.failedOver {
+		check := CheckGenerations
+		if valid {
+			check = generations
+		}
+		if err := check(ck.prev, s); err != nil && !ck.failedOver {
 			ck.fail(s.At, err)
 		}
 	}

@@ -39,6 +39,11 @@ func CheckGenerations(prev, next Snapshot) error {
 	if err := errors.Join(prev.validate(), next.validate()); err != nil {
 		return fmt.Errorf("generations: %w", err)
 	}
+	return generations(prev, next)
+}
+
+// generations is CheckGenerations on snapshots known to be well formed.
+func generations(prev, next Snapshot) error {
 	pg, ng := prev.Group, next.Group
 	if ng.Generation < pg.Generation {
 		return fmt.Errorf("generations: the group went back from generation %d to %d", pg.Generation, ng.Generation)
@@ -91,6 +96,12 @@ func CheckStableGeneration(s Snapshot) error {
 	if err := s.validate(); err != nil {
 		return fmt.Errorf("generations: %w", err)
 	}
+	return stableGeneration(s)
+}
+
+// stableGeneration is CheckStableGeneration on a snapshot known to be well
+// formed.
+func stableGeneration(s Snapshot) error {
 	if s.Group.State != Stable {
 		return nil
 	}

@@ -23,15 +23,20 @@ type ownership struct {
 	owner   map[TopicPartition]string
 }
 
-// checkSnapshot is CheckSnapshot for StepChanged.
-func (ck *Checker) checkSnapshot(s Snapshot) error {
-	return errors.Join(ck.exclusiveOwnership(s), CheckStableGeneration(s))
+// checkSnapshot is CheckSnapshot for StepChanged; valid: s is well formed.
+func (ck *Checker) checkSnapshot(s Snapshot, valid bool) error {
+	if !valid {
+		ck.own.ok = false
+		return CheckSnapshot(s)
+	}
+	return errors.Join(ck.exclusiveOwnership(s), stableGeneration(s))
 }
 
-// exclusiveOwnership is CheckExclusiveOwnership(s), s following ck.prev.
+// exclusiveOwnership is CheckExclusiveOwnership(s), s following ck.prev and
+// well formed.
 func (ck *Checker) exclusiveOwnership(s Snapshot) error {
 	o := &ck.own
-	if !o.ok || !ck.havePrev || s.validate() != nil || s.Group.Generation != o.gen || !sameMemberIDs(s.Group.Members, o.members) {
+	if !o.ok || !ck.havePrev || s.Group.Generation != o.gen || !sameMemberIDs(s.Group.Members, o.members) {
 		return ck.ownershipAfresh(s)
 	}
 	before := consumersByName(ck.prev.Consumers)
