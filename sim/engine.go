@@ -56,6 +56,7 @@ type engine struct {
 	order   []*proc // by start order, for reports
 	appDef  appConfig
 	inbox   []spec.Event
+	spare   []spec.Event // the inbox's other buffer (react)
 	ob      *observer
 	ctx     stepCtx // what the action being applied is, for causes
 	lastRep int64   // last progress report
@@ -143,10 +144,12 @@ func (e *engine) listen(ev spec.Event) {
 func (e *engine) react() {
 	for len(e.inbox) > 0 {
 		evs := e.inbox
-		e.inbox = nil
+		e.inbox = e.spare[:0]
 		for _, ev := range evs {
 			e.reactTo(ev)
 		}
+		clear(evs)
+		e.spare = evs[:0]
 	}
 }
 

@@ -25,8 +25,16 @@ type Checker struct {
 	err      error
 	prev     Snapshot
 	havePrev bool
-	ledger   Ledger
-	steps    int64
+	// ownsPrev: prev.Committed is the checker's own copy (StepChanged
+	// updates it in place), not the caller's map.
+	ownsPrev bool
+	// own is what StepChanged keeps of exclusive ownership (rule 1).
+	own ownership
+	// validMembers is the member list of the last view fencing validated:
+	// the same list is not validated again (views are values of an instant).
+	validMembers []MemberView
+	ledger       Ledger
+	steps        int64
 	// requests are those the coordinator has not answered yet.
 	requests map[requestKey]Request
 	// failedOver: a coordinator failover happened. Kafka persists a new
@@ -130,8 +138,21 @@ func (ck *Checker) Response(at int64, after GroupView, m Message) {
 		}
 	}
 	if req.Group() == ck.group {
-		ck.fail(at, CheckFencing(after, req, resp))
+		ck.fail(at, ck.fencing(after, req, resp))
 	}
+}
+
+// fencing is CheckFencing, which validates the view only the first time it
+// sees its member list: a view the checker is given must not change after.
+func (ck *Checker) fencing(after GroupView, req Request, resp Response) error {
+	n := len(after.Members)
+	if n == 0 || len(ck.validMembers) != n || &ck.validMembers[0] != &after.Members[0] {
+		if after.validate() != nil {
+			return CheckFencing(after, req, resp)
+		}
+		ck.validMembers = after.Members
+	}
+	return checkFencing(after, req, resp, false)
 }
 
 // Transition checks rule 5 for one state change.
@@ -190,16 +211,85 @@ func (ck *Checker) Failover() {
 // Step checks the rules that hold at every instant and between consecutive
 // instants, on s, the state after a step.
 func (ck *Checker) Step(s Snapshot) {
+	ck.stepStart(s)
+	ck.fail(s.At, CheckSnapshot(s))
+	ck.own.ok = false
+	ck.fail(s.At, CheckCommittedProcessed(s.Committed, &ck.ledger))
+	if ck.havePrev {
+		ck.fail(s.At, CheckOffsetsMonotonic(ck.prev.Committed, s.Committed, nil))
+	}
+	ck.stepEnd(s, false)
+	ck.ownsPrev = false
+}
+
+// StepChanged is Step for a caller that tracks the committed offsets: since
+// the previous Step, s.Committed changed at most at the partitions in
+// changed (a partition may be listed though unchanged, or twice). Rule 3 is
+// then checked on those alone, with Step's verdict and message: an offset
+// that did not change neither regresses nor disappears, and it does not lie
+// beyond what was processed, since it did not at the previous Step (or the
+// checker holds a violation already, and keeps only the first) and the
+// ledger only grows. The checker keeps its own copy of the offsets, so
+// s.Committed may be a map the caller goes on updating after the call. The
+// first Step checks every offset. Exclusive ownership (rule 1) is checked
+// on the consumers whose views changed (ownership_step.go), so the rest of
+// s (member lists, owned partitions) must not change after the call.
+func (ck *Checker) StepChanged(s Snapshot, changed []TopicPartition) {
+	if !ck.havePrev {
+		s.Committed = maps.Clone(s.Committed)
+		ck.Step(s)
+		ck.ownsPrev = true
+		return
+	}
+	if !ck.ownsPrev {
+		ck.prev.Committed, ck.ownsPrev = maps.Clone(ck.prev.Committed), true
+	}
+	ck.stepStart(s)
+	valid := s.validate() == nil
+	ck.fail(s.At, ck.checkSnapshot(s, valid))
+	prev, next := ck.prev.Committed, s.Committed
+	was, now := make(map[TopicPartition]int64, len(changed)), make(map[TopicPartition]int64, len(changed))
+	for _, tp := range changed {
+		if o, ok := prev[tp]; ok {
+			was[tp] = o
+		}
+		if o, ok := next[tp]; ok {
+			now[tp] = o
+		}
+	}
+	ck.fail(s.At, CheckCommittedProcessed(now, &ck.ledger))
+	ck.fail(s.At, CheckOffsetsMonotonic(was, now, nil))
+	for _, tp := range changed {
+		if o, ok := now[tp]; ok {
+			prev[tp] = o
+		} else {
+			delete(prev, tp)
+		}
+	}
+	ck.stepEnd(s, valid)
+	ck.prev.Committed = prev
+}
+
+// stepStart is what Step checks first: the record discipline.
+func (ck *Checker) stepStart(s Snapshot) {
 	ck.steps++
 	if ck.settled && ck.Rebuild != nil && (s.Group.State == Stable || s.Group.State == Empty) {
 		ck.fail(s.At, ck.checkRebuild(s.Group))
 	}
 	ck.settled = false
-	ck.fail(s.At, CheckSnapshot(s))
-	ck.fail(s.At, CheckCommittedProcessed(s.Committed, &ck.ledger))
+}
+
+// stepEnd is what Step checks after the committed offsets: the rules
+// between consecutive instants. s becomes the previous snapshot. valid: s
+// is well formed, and so was the previous snapshot (every step validates
+// its snapshot, and a malformed one is a violation already, the first).
+func (ck *Checker) stepEnd(s Snapshot, valid bool) {
 	if ck.havePrev {
-		ck.fail(s.At, CheckOffsetsMonotonic(ck.prev.Committed, s.Committed, nil))
-		if err := CheckGenerations(ck.prev, s); err != nil && !ck.failedOver {
+		check := CheckGenerations
+		if valid {
+			check = generations
+		}
+		if err := check(ck.prev, s); err != nil && !ck.failedOver {
 			ck.fail(s.At, err)
 		}
 	}
@@ -291,6 +381,10 @@ func (ck *Checker) Clone() *Checker {
 	n.requests = maps.Clone(ck.requests)
 	n.joinMembers = maps.Clone(ck.joinMembers)
 	n.revokes = maps.Clone(ck.revokes)
+	if ck.ownsPrev {
+		n.prev.Committed = maps.Clone(ck.prev.Committed)
+	}
+	n.own.owner = maps.Clone(ck.own.owner)
 	n.ledger.end, n.ledger.dups = maps.Clone(ck.ledger.end), maps.Clone(ck.ledger.dups)
 	n.Rebuild = nil
 	return &n

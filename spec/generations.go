@@ -3,6 +3,8 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Rule 5 of DESIGN.md §5: monotonic generations.
@@ -37,24 +39,51 @@ func CheckGenerations(prev, next Snapshot) error {
 	if err := errors.Join(prev.validate(), next.validate()); err != nil {
 		return fmt.Errorf("generations: %w", err)
 	}
+	return generations(prev, next)
+}
+
+// generations is CheckGenerations on snapshots known to be well formed.
+func generations(prev, next Snapshot) error {
 	pg, ng := prev.Group, next.Group
 	if ng.Generation < pg.Generation {
 		return fmt.Errorf("generations: the group went back from generation %d to %d", pg.Generation, ng.Generation)
 	}
-	before := map[string]ConsumerView{}
-	for _, c := range prev.Consumers {
-		before[c.Name] = c
-	}
-	for _, c := range next.Consumers {
+	before := consumersByName(prev.Consumers)
+	for i, c := range next.Consumers {
 		if c.Generation > ng.Generation {
 			return fmt.Errorf("generations: %s believes it is in generation %d, but the group is only at %d", c.Name, c.Generation, ng.Generation)
 		}
-		b, ok := before[c.Name]
+		b, ok := before(i, c.Name)
 		if ok && b.Alive && c.Alive && b.MemberID == c.MemberID && b.Generation >= 0 && c.Generation >= 0 && c.Generation < b.Generation {
 			return fmt.Errorf("generations: %s (member %s) went back from generation %d to %d", c.Name, c.MemberID, b.Generation, c.Generation)
 		}
 	}
 	return nil
+}
+
+// consumersByName finds a consumer of cs by name, looking first at index
+// i (consecutive snapshots usually list the same consumers): by binary
+// search when cs is sorted by name, as kgroup's snapshots list them, else
+// in a map.
+func consumersByName(cs []ConsumerView) func(i int, name string) (ConsumerView, bool) {
+	byName := func(c ConsumerView, name string) int { return strings.Compare(c.Name, name) }
+	if slices.IsSortedFunc(cs, func(a, b ConsumerView) int { return strings.Compare(a.Name, b.Name) }) {
+		return func(i int, name string) (ConsumerView, bool) {
+			if i < len(cs) && cs[i].Name == name {
+				return cs[i], true
+			}
+			i, ok := slices.BinarySearchFunc(cs, name, byName)
+			if !ok {
+				return ConsumerView{}, false
+			}
+			return cs[i], true
+		}
+	}
+	m := make(map[string]ConsumerView, len(cs))
+	for _, c := range cs {
+		m[c.Name] = c
+	}
+	return func(_ int, name string) (ConsumerView, bool) { c, ok := m[name]; return c, ok }
 }
 
 // CheckStableGeneration is the second half of rule 5 within one snapshot: when
@@ -67,6 +96,12 @@ func CheckStableGeneration(s Snapshot) error {
 	if err := s.validate(); err != nil {
 		return fmt.Errorf("generations: %w", err)
 	}
+	return stableGeneration(s)
+}
+
+// stableGeneration is CheckStableGeneration on a snapshot known to be well
+// formed.
+func stableGeneration(s Snapshot) error {
 	if s.Group.State != Stable {
 		return nil
 	}

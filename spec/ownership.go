@@ -21,25 +21,43 @@ import (
 // with ILLEGAL_GENERATION. (kgroup's first statement of this rule counted every
 // member; transcript static_member_misses_rebalance shows Kafka breaking it.)
 func CheckExclusiveOwnership(s Snapshot) error {
+	_, err := owners(s)
+	return err
+}
+
+// owners is CheckExclusiveOwnership, which also returns the owner of each
+// owned partition among the consumers that count.
+func owners(s Snapshot) (map[TopicPartition]string, error) {
 	if err := s.validate(); err != nil {
-		return fmt.Errorf("exclusive ownership: %w", err)
+		return nil, fmt.Errorf("exclusive ownership: %w", err)
 	}
-	owner := map[TopicPartition]string{}
+	n := 0
 	for _, c := range s.Consumers {
-		if !c.Alive || c.Generation != s.Group.Generation {
-			continue
-		}
-		if _, ok := s.Group.Member(c.MemberID); !ok {
+		n += len(c.Owned)
+	}
+	owner := make(map[TopicPartition]string, n) // sized once: growing it cost more than the rule
+	for _, c := range s.Consumers {
+		if !counts(s.Group, c) {
 			continue
 		}
 		for _, tp := range c.Owned {
 			if prev, dup := owner[tp]; dup {
-				return fmt.Errorf("exclusive ownership: %s is owned by both %s and %s, members of generation %d", tp, prev, c.Name, s.Group.Generation)
+				return nil, fmt.Errorf("exclusive ownership: %s is owned by both %s and %s, members of generation %d", tp, prev, c.Name, s.Group.Generation)
 			}
 			owner[tp] = c.Name
 		}
 	}
-	return nil
+	return owner, nil
+}
+
+// counts: what c owns counts for rule 1, c being a live member of g at its
+// generation.
+func counts(g GroupView, c ConsumerView) bool {
+	if !c.Alive || c.Generation != g.Generation {
+		return false
+	}
+	_, ok := g.Member(c.MemberID)
+	return ok
 }
 
 // CheckAssignment is the validity half of rule 1, for any assignment a

@@ -79,7 +79,7 @@ func (cl *Cluster) validate(a Action) error {
 		if a.Records <= 0 || a.Records > maxRecords {
 			return fmt.Errorf("consume-all: record count %d is outside [1, %d]", a.Records, int64(maxRecords))
 		}
-		for _, name := range cl.Names() {
+		for _, name := range cl.sortedNames() {
 			if n := cl.nodes[name]; n.running() && !n.frozen && !n.c.Stalled() {
 				if err := n.c.Admit(&spec.Consume{Records: a.Records}); err != nil {
 					return err

@@ -64,7 +64,8 @@ type Cluster struct {
 	discard   bool     // events are not kept for TakeEvents
 	stepHooks []func(Step)
 	budget    budget
-	lean      lean // long-run switches (lean.go)
+	lean      lean     // long-run switches (lean.go)
+	names     []string // sorted consumer names; nil: sort them again
 }
 
 // node is one consumer process name; restarts replace its consumer.
@@ -78,6 +79,9 @@ type node struct {
 	// retired holds the last correlation id of each earlier incarnation,
 	// by address, for renumbering its messages still in flight.
 	retired map[string]int32
+	// view is the consumer's view since it last stepped, if viewOK.
+	view   spec.ConsumerView
+	viewOK bool
 }
 
 // address is where the node's current process sends from and receives at:
@@ -177,7 +181,7 @@ func (cl *Cluster) GroupID() string { return cl.cfg.GroupID }
 func (cl *Cluster) Topics() map[string]int32 { return maps.Clone(cl.topics) }
 
 // Names lists every consumer name ever started, sorted.
-func (cl *Cluster) Names() []string { return spec.SortedKeys(cl.nodes) }
+func (cl *Cluster) Names() []string { return slices.Clone(cl.sortedNames()) }
 
 // Consumer returns the named consumer's current process, if running.
 func (cl *Cluster) Consumer(name string) (*consumer.Consumer, bool) {
@@ -267,7 +271,7 @@ func (cl *Cluster) record(e spec.Event) {
 func (cl *Cluster) Snapshot() spec.Snapshot {
 	s := spec.Snapshot{At: cl.now, Topics: cl.Topics(), Group: cl.coord.Describe(cl.cfg.GroupID),
 		Committed: cl.coord.Committed(cl.cfg.GroupID)}
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		v := n.c.View()
 		v.Alive = n.running()

@@ -109,14 +109,12 @@ func (h *deadlineHeap) Pop() any {
 // every one of thousands in flight.)
 func (cl *Cluster) deliverableOn(l string) (Flight, error) {
 	from, to, _ := strings.Cut(l, "->")
-	for _, f := range cl.net.flight {
-		if f.Msg.From != from || f.Msg.To != to {
-			continue
+	if q := cl.net.links[linkKey{from, to}]; len(q) > 0 {
+		i, _ := cl.net.find(q[0])
+		f := cl.net.flight[i]
+		if n := cl.nodeAt(f.Msg.To); n == nil || !n.frozen || n.crashed {
+			return f, nil
 		}
-		if n := cl.nodeAt(f.Msg.To); n != nil && n.frozen && !n.crashed {
-			break
-		}
-		return f, nil
 	}
 	return Flight{}, fmt.Errorf("nothing deliverable on link %s", l)
 }

@@ -15,6 +15,7 @@ import (
 func (cl *Cluster) start(cfg consumer.Config) {
 	n := &node{name: cfg.Name}
 	cl.nodes[cfg.Name] = n
+	cl.names = nil
 	out := cl.launch(n, cfg)
 	cl.log(spec.Event{Kind: spec.EvStart, Node: cfg.Name})
 	cl.applyConsumer(n, out)
@@ -50,7 +51,7 @@ func (cl *Cluster) launch(n *node, cfg consumer.Config) consumer.Output {
 	if err != nil {
 		assert.Fail("cluster: a consumer refused the configuration it was validated with: %v", err)
 	}
-	n.c = c
+	n.c, n.viewOK = c, false
 	cl.touched(n)
 	return out
 }
@@ -68,6 +69,7 @@ func (cl *Cluster) step(n *node, m spec.Message) {
 	if err != nil {
 		assert.Fail("cluster: consumer %s refused an input the cluster built: %v", n.name, err)
 	}
+	n.viewOK = false
 	cl.touched(n)
 	if out.Refused != "" {
 		cl.log(spec.Event{Kind: spec.EvRefused, Node: n.name, Detail: out.Refused})
@@ -93,7 +95,7 @@ func (cl *Cluster) applyConsumer(n *node, out consumer.Output) {
 // records of each partition it can read, as one step (the simulator's
 // workload: the batches are independent, so the rules are checked once).
 func (cl *Cluster) consumeAll(count int64) {
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		if n.running() && !n.frozen && !n.c.Stalled() {
 			cl.step(n, spec.Message{Body: &spec.Consume{Records: count}})
@@ -125,7 +127,7 @@ func (cl *Cluster) changeTopics(a Action) {
 		cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: a.Topic})
 		cl.stepped(a.Kind, "", nil)
 	case ActRefreshMetadata:
-		for _, name := range cl.Names() {
+		for _, name := range cl.sortedNames() {
 			if n := cl.nodes[name]; n.running() && !n.frozen {
 				cl.step(n, spec.Message{Body: &spec.MetadataUpdate{Topics: cl.Topics()}})
 				cl.stepped(a.Kind, name, nil)

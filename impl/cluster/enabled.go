@@ -98,7 +98,7 @@ func (cl *Cluster) Enabled(b Bounds) []Action {
 // appendNodeActions adds, for each consumer by name, what may be done to it.
 func (cl *Cluster) appendNodeActions(out []Action, b Bounds) []Action {
 	perturb := cl.spent.perturbations < b.Perturbations
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		act := func(k ActionKind) { out = append(out, Action{Kind: k, Node: name}) }
 		switch {
@@ -139,7 +139,7 @@ func (cl *Cluster) appendNodeActions(out []Action, b Bounds) []Action {
 // that some consumer was configured with.
 func (cl *Cluster) appendRemoveStatic(out []Action) []Action {
 	seen := map[string]bool{}
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		if id := cl.nodes[name].cfg.InstanceID; id != "" && !seen[id] {
 			seen[id] = true
 			out = append(out, Action{Kind: ActRemoveStatic, Instance: id})

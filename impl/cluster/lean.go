@@ -50,6 +50,7 @@ type lean struct {
 	// the per-partition commit check; err is the first rule it saw broken.
 	committed map[spec.TopicPartition]int64
 	err       error
+	inc       incremental // the incremental snapshot (incremental.go)
 	// on: SetLean was called.
 	on        bool
 	idx       *deadlineIndex
@@ -62,6 +63,7 @@ func (cl *Cluster) SetCheckMode(m CheckMode) {
 	cl.lean.mode = m
 	cl.lean.viewOK = false
 	cl.lean.committed = nil
+	cl.lean.inc = incremental{verify: cl.lean.inc.verify}
 	if m == CheckAtEvents {
 		cl.lean.committed = cl.coord.Committed(cl.cfg.GroupID)
 	}
@@ -77,16 +79,20 @@ func (cl *Cluster) SetCheckMode(m CheckMode) {
 func (cl *Cluster) SetLean() {
 	cl.lean.on = true
 	cl.lean.idx = newDeadlineIndex()
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		cl.touched(cl.nodes[name])
 	}
 	cl.compactLog()
 }
 
 // CheckNow applies the whole-system rules to the current state, whatever
-// the check mode.
+// the check mode (incrementally under CheckAtEvents: incremental.go).
 func (cl *Cluster) CheckNow() {
 	cl.lean.dirty = false
+	if cl.lean.mode == CheckAtEvents {
+		cl.checkIncremental()
+		return
+	}
 	cl.checker.Step(cl.Snapshot())
 }
 
@@ -154,10 +160,7 @@ func (cl *Cluster) groupAfter(r coordinator.Ready) spec.GroupView {
 	if len(r.Transitions) > 0 || slices.ContainsFunc(r.Records, func(rec coordinator.Record) bool { return rec.Group != nil }) {
 		cl.lean.viewOK = false
 	}
-	if !cl.lean.viewOK {
-		cl.lean.view, cl.lean.viewOK = cl.coord.Describe(cl.cfg.GroupID), true
-	}
-	return cl.lean.view
+	return cl.groupView()
 }
 
 // persisted takes the records the coordinator just wrote: each commit is
@@ -183,11 +186,15 @@ func (cl *Cluster) checkCommits(recs []coordinator.Record) {
 		if o == nil || o.GroupID != cl.cfg.GroupID {
 			continue
 		}
-		next := map[spec.TopicPartition]int64{o.TopicPartition: o.Offset}
-		if prev, ok := cl.lean.committed[o.TopicPartition]; ok {
-			cl.leanFail(spec.CheckOffsetsMonotonic(map[spec.TopicPartition]int64{o.TopicPartition: prev}, next, nil))
+		// The rules' own functions, called only when they fail, for their
+		// messages: a map each is the cost of a commit otherwise.
+		next := func() map[spec.TopicPartition]int64 { return map[spec.TopicPartition]int64{o.TopicPartition: o.Offset} }
+		if prev, ok := cl.lean.committed[o.TopicPartition]; ok && o.Offset < prev {
+			cl.leanFail(spec.CheckOffsetsMonotonic(map[spec.TopicPartition]int64{o.TopicPartition: prev}, next(), nil))
 		}
-		cl.leanFail(spec.CheckCommittedProcessed(next, cl.Ledger()))
+		if o.Offset > cl.Ledger().End(o.TopicPartition) {
+			cl.leanFail(spec.CheckCommittedProcessed(next(), cl.Ledger()))
+		}
 		cl.lean.committed[o.TopicPartition] = o.Offset
 	}
 }
@@ -262,6 +269,7 @@ func (cl *Cluster) cloneLean(n *Cluster) {
 		n.lean.committed = n.coord.Committed(n.cfg.GroupID)
 	}
 	n.lean.viewOK = false
+	n.lean.inc = incremental{verify: cl.lean.inc.verify}
 	if cl.lean.idx != nil {
 		n.lean.idx = newDeadlineIndex()
 		for _, name := range n.Names() {

@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -17,17 +18,27 @@ import (
 // that per consumer.
 func (cl *Cluster) settleBudget() int { return 2000 + 100*len(cl.nodes) }
 
-// network holds the messages in flight, in the order they were sent.
+// network holds the messages in flight, in the order they were sent, so
+// by ascending ID. A message taken off the wire leaves a hole (gone), which
+// every reader skips, until holes are half of flight and are swept out: a
+// delivery near the front must not shift every message behind it. links
+// holds the IDs in flight on each link, oldest first, so that the oldest
+// message of a link is found without a scan of the wire.
 type network struct {
 	seq    int64
 	flight []Flight
+	holes  int
+	links  map[linkKey][]int64
 	held   map[string]bool // consumer names whose links are not auto-delivered
 }
 
+type linkKey struct{ from, to string }
+
 // Flight is one message on the wire; ID names it for deliver and drop.
 type Flight struct {
-	ID  int64
-	Msg spec.Message
+	ID   int64
+	Msg  spec.Message
+	gone bool // taken off the wire: a hole
 }
 
 // Link is the message's link, "FROM->TO": deliver and drop act on its oldest
@@ -40,11 +51,38 @@ func link(m spec.Message) string { return m.From + "->" + m.To }
 func (cl *Cluster) send(m spec.Message) {
 	cl.net.seq++
 	cl.net.flight = append(cl.net.flight, Flight{ID: cl.net.seq, Msg: m})
+	cl.net.onLink(m, cl.net.seq)
 	cl.log(spec.Event{Kind: spec.EvSend, Msg: &m})
 }
 
+// onLink adds the message with this id to its link's queue.
+func (nw *network) onLink(m spec.Message, id int64) {
+	if nw.links == nil {
+		nw.links = map[linkKey][]int64{}
+	}
+	k := linkKey{m.From, m.To}
+	nw.links[k] = append(nw.links[k], id)
+}
+
+// find is the index in flight of the message with this id, if in flight.
+func (nw *network) find(id int64) (int, bool) {
+	i, ok := slices.BinarySearchFunc(nw.flight, id, func(f Flight, id int64) int { return cmp.Compare(f.ID, id) })
+	return i, ok && !nw.flight[i].gone
+}
+
 // InFlight lists every message on the wire, oldest first.
-func (cl *Cluster) InFlight() []Flight { return slices.Clone(cl.net.flight) }
+func (cl *Cluster) InFlight() []Flight { return cl.net.live() }
+
+// live is flight without its holes, in a new slice.
+func (nw *network) live() []Flight {
+	out := make([]Flight, 0, len(nw.flight)-nw.holes)
+	for _, f := range nw.flight {
+		if !f.gone {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // Deliverable lists the messages that may arrive next: the oldest one of
 // each link whose recipient is not frozen, oldest first.
@@ -52,6 +90,9 @@ func (cl *Cluster) Deliverable() []Flight {
 	seen := map[string]bool{}
 	var out []Flight
 	for _, f := range cl.net.flight {
+		if f.gone {
+			continue
+		}
 		l := link(f.Msg)
 		if seen[l] {
 			continue
@@ -104,11 +145,32 @@ func (cl *Cluster) deliverOrDrop(a Action) {
 	cl.after()
 }
 
-// take removes the message with this id from the wire.
+// take removes the message with this id from the wire, leaving a hole.
 func (cl *Cluster) take(id int64) Flight {
-	i := slices.IndexFunc(cl.net.flight, func(f Flight) bool { return f.ID == id })
-	f := cl.net.flight[i]
-	cl.net.flight = slices.Delete(cl.net.flight, i, i+1)
+	nw := &cl.net
+	i, ok := nw.find(id)
+	if !ok {
+		assert.Fail("cluster: message %d is not in flight", id)
+	}
+	f := nw.flight[i]
+	nw.flight[i] = Flight{ID: id, gone: true}
+	nw.holes++
+	k := linkKey{f.Msg.From, f.Msg.To}
+	if q := nw.links[k]; len(q) == 1 {
+		delete(nw.links, k)
+	} else {
+		nw.links[k] = slices.Delete(q, slices.Index(q, id), slices.Index(q, id)+1) // the head, but for explorers
+	}
+	for len(nw.flight) > 0 && nw.flight[0].gone {
+		nw.flight, nw.holes = nw.flight[1:], nw.holes-1
+	}
+	if nw.holes > 0 && 2*nw.holes >= len(nw.flight) {
+		nw.flight = slices.DeleteFunc(nw.flight, func(f Flight) bool { return f.gone })
+		nw.holes = 0
+	}
+	if len(nw.flight) == 0 {
+		nw.flight = nil // let the array go
+	}
 	return f
 }
 
@@ -161,6 +223,7 @@ func (cl *Cluster) handOver(m spec.Message) {
 		if err != nil {
 			assert.Fail("cluster: the coordinator refused a message the cluster built: %v", err)
 		}
+		cl.offsetsTaken(m.Body)
 		cl.applyCoordinator(ready)
 		return
 	}
@@ -174,7 +237,9 @@ func (cl *Cluster) handOver(m spec.Message) {
 		return
 	}
 	cl.log(spec.Event{Kind: spec.EvDeliver, Msg: &m})
-	cl.checker.Delivered(cl.now, n.c.View(), m)
+	if _, ok := m.Body.(*spec.SyncGroupResponse); ok { // all Delivered looks at: spare the view's copy
+		cl.checker.Delivered(cl.now, n.c.View(), m)
+	}
 	cl.step(n, m)
 }
 

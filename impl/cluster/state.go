@@ -29,7 +29,7 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 	s := cl.spent
 	b = canon.Ints(b, int64(s.perturbations), int64(s.drops), int64(s.consumes), int64(s.commits))
 	b = canon.Int(b, int64(len(cl.nodes)))
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		b = canon.Int(canon.Str(b, name), int64(n.incarnation))
 		b = canon.Bool(canon.Bool(canon.Bool(b, n.crashed), n.frozen), cl.net.held[name])
@@ -48,9 +48,11 @@ func (cl *Cluster) AppendState(b []byte) []byte {
 // settle delivers them in), without their ids; which links are held is
 // written with the consumers.
 func (nw *network) appendState(b []byte, f spec.StateFrame) []byte {
-	b = canon.Int(b, int64(len(nw.flight)))
+	b = canon.Int(b, int64(len(nw.flight)-nw.holes))
 	for _, fl := range nw.flight {
-		b = spec.AppendMessage(b, fl.Msg, f)
+		if !fl.gone {
+			b = spec.AppendMessage(b, fl.Msg, f)
+		}
 	}
 	return b
 }
@@ -149,7 +151,10 @@ func (cl *Cluster) Clone() *Cluster {
 		n.nodes[name] = &c
 	}
 	// topics and held links are copied when written, so they are shared.
-	n.net.flight = slices.Clone(cl.net.flight)
+	n.net.flight, n.net.holes, n.net.links = cl.net.live(), 0, nil
+	for _, f := range n.net.flight {
+		n.net.onLink(f.Msg, f.ID)
+	}
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil
@@ -161,7 +166,7 @@ func (cl *Cluster) Clone() *Cluster {
 func (cl *Cluster) String() string {
 	var b strings.Builder
 	b.WriteString(cl.cfg.String())
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		b.WriteString(" " + name)
 	}
 	return b.String()

@@ -29,7 +29,7 @@ func (cl *Cluster) nextDeadline() (int64, bool) {
 		}
 		return next, ok
 	}
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		if at, armed := cl.deadlineOf(cl.nodes[name]); armed && (!ok || at < next) {
 			next, ok = at, true
 		}
@@ -60,7 +60,7 @@ func (cl *Cluster) dueNodes() []string {
 	if x := cl.lean.idx; x != nil {
 		return append(out, x.dueBy(next)...)
 	}
-	for _, name := range cl.Names() {
+	for _, name := range cl.sortedNames() {
 		if at, ok := cl.deadlineOf(cl.nodes[name]); ok && max(at, cl.now) == next {
 			out = append(out, name)
 		}
@@ -161,6 +161,7 @@ func (cl *Cluster) failover() {
 	coord, loaded, err := coordinator.Load(cl.cfg.Coordinator, cl.now, cl.records)
 	cl.must(err)
 	cl.coord = coord
+	cl.lean.viewOK = false
 	g := coord.Describe(cl.cfg.GroupID)
 	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})
 	cl.checker.Failover()

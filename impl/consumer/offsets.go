@@ -10,7 +10,7 @@ import (
 
 // knownPositions lists the parts whose position is known, with it.
 func (c *Consumer) knownPositions(parts []spec.TopicPartition) []spec.OffsetCommitPartition {
-	var out []spec.OffsetCommitPartition
+	out := make([]spec.OffsetCommitPartition, 0, len(parts))
 	for _, tp := range parts {
 		if p, ok := c.positions[tp]; ok {
 			out = append(out, spec.OffsetCommitPartition{TopicPartition: tp, Offset: p})
@@ -133,14 +133,22 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 
 // consume processes n records of each owned partition whose position is
 // known (or of tp alone, if given), reporting each batch.
+// The batches' one-partition lists share one array, each capped at its
+// own element.
 func (c *Consumer) consume(n int64, tp *spec.TopicPartition) {
+	var parts []spec.TopicPartition
+	if tp == nil {
+		parts = make([]spec.TopicPartition, 0, len(c.owned))
+		c.out.Events = slices.Grow(c.out.Events, len(c.owned))
+	}
 	for _, o := range c.owned {
 		pos, ok := c.positions[o]
 		if !ok || (tp != nil && *tp != o) {
 			continue
 		}
 		c.positions[o] = pos + n
-		c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: []spec.TopicPartition{o}, Offset: pos, End: pos + n})
+		parts = append(parts, o)
+		c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: parts[len(parts)-1 : len(parts) : len(parts)], Offset: pos, End: pos + n})
 	}
 }
 

@@ -231,7 +231,20 @@ func (c *Coordinator) Describe(groupID string) spec.GroupView {
 	if !ok {
 		return spec.GroupView{GroupID: groupID, State: spec.Empty}
 	}
-	return g.view()
+	return g.view(false)
+}
+
+// DescribeShared is Describe for a caller that only reads the view, many
+// times a second: the view shares each member's topics and assignment with
+// the coordinator, which never modifies them in place (a new join or plan
+// replaces them), so they stay as they were described. The caller must not
+// modify them.
+func (c *Coordinator) DescribeShared(groupID string) spec.GroupView {
+	g, ok := c.groups[groupID]
+	if !ok {
+		return spec.GroupView{GroupID: groupID, State: spec.Empty}
+	}
+	return g.view(true)
 }
 
 // Committed returns the group's committed offsets.
@@ -243,6 +256,25 @@ func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
 		}
 	}
 	return out
+}
+
+// CommittedOffset returns the group's committed offset of tp, if any.
+func (c *Coordinator) CommittedOffset(groupID string, tp spec.TopicPartition) (int64, bool) {
+	if g, ok := c.groups[groupID]; ok {
+		o, ok := g.offsets[tp]
+		return o.value, ok
+	}
+	return 0, false
+}
+
+// OffsetWrites counts the offsets the group has applied, ever (each accepted
+// commit of a partition, each replayed): a driver that mirrors Committed
+// knows from an unchanged count that its mirror is still exact.
+func (c *Coordinator) OffsetWrites(groupID string) uint64 {
+	if g, ok := c.groups[groupID]; ok {
+		return g.offsetWrites
+	}
+	return 0
 }
 
 // unload is a coordinator losing its partition of __consumer_offsets (a

@@ -85,6 +85,7 @@ type group struct {
 	initialDelayRunning  bool
 	joinTimer, syncTimer timer
 	offsets              map[spec.TopicPartition]offset
+	offsetWrites         uint64        // offsets applied, ever: a statistic, not state
 	planted              *plantedState // what planted bugs keep; nil without them
 }
 
@@ -244,18 +245,24 @@ func (g *group) member(memberID, instanceID string) (*member, spec.ErrorCode) {
 // apply sets a committed offset, as replaying its record does.
 func (g *group) apply(r *OffsetRecord) {
 	g.offsets[r.TopicPartition] = offset{value: r.Offset, metadata: r.Metadata}
+	g.offsetWrites++
 }
 
-// view is the group as spec describes it.
-func (g *group) view() spec.GroupView {
+// view is the group as spec describes it; shared: the view shares the
+// members' topics and assignments (DescribeShared).
+func (g *group) view(shared bool) spec.GroupView {
 	v := spec.GroupView{GroupID: g.id, State: g.state, Generation: g.generation, Protocol: g.protocolName, Leader: g.leader}
 	for _, m := range g.members {
 		name := g.protocolName
 		if name == "" && len(m.protocols) > 0 {
 			name = m.protocols[0].Name
 		}
-		v.Members = append(v.Members, spec.MemberView{MemberID: m.id, InstanceID: m.instanceID,
-			Topics: slices.Clone(m.metadataFor(name).Topics), Assignment: m.assignment.Partitions.Clone()})
+		mv := spec.MemberView{MemberID: m.id, InstanceID: m.instanceID,
+			Topics: m.metadataFor(name).Topics, Assignment: m.assignment.Partitions}
+		if !shared {
+			mv.Topics, mv.Assignment = slices.Clone(mv.Topics), mv.Assignment.Clone()
+		}
+		v.Members = append(v.Members, mv)
 	}
 	slices.SortFunc(v.Members, func(a, b spec.MemberView) int { return strings.Compare(a.MemberID, b.MemberID) })
 	return v

@@ -112,7 +112,7 @@ func (c *Coordinator) group(id string) *group {
 func (c *Coordinator) replayGroup(rec *GroupRecord) {
 	old := c.group(rec.GroupID)
 	g := newGroup(rec.GroupID)
-	g.offsets = old.offsets
+	g.offsets, g.offsetWrites = old.offsets, old.offsetWrites
 	g.generation, g.transitionGen = rec.Generation, rec.Generation
 	g.protocolType, g.protocolName, g.leader = rec.ProtocolType, rec.Protocol, rec.Leader
 	for _, rm := range rec.Members {
