@@ -3,47 +3,14 @@ package cluster_test
 import (
 	"errors"
 	"fmt"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/kgroup/kgroup/impl/cluster"
-	"github.com/kgroup/kgroup/impl/transcript"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/internal/randmodel"
 )
-
-// The incremental check (CheckAtEvents) is the full check, proven on every
-// check of every golden transcript: with VerifyIncremental each check also
-// takes the full snapshot, which must equal the incremental one, and a copy
-// of the checker checks it with Step, whose verdict must be the incremental
-// one's (cluster.VerifyIncremental); and the output is that of the plain
-// replay.
-func TestIncrementalAgreesOnTranscripts(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/*.txt")
-	if len(files) < 20 {
-		t.Fatalf("found only %d transcripts", len(files))
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			plain, inc := transcript.NewSession(), transcript.NewSession()
-			for _, cmd := range transcriptCommands(t, f) {
-				want, werr := plain.Exec(cmd)
-				got, gerr := inc.Exec(cmd)
-				if strings.HasPrefix(cmd, "cluster") && inc.Cluster() != nil {
-					inc.Cluster().SetLean()
-					inc.Cluster().SetCheckMode(cluster.CheckAtEvents)
-					inc.Cluster().VerifyIncremental()
-				}
-				if !slices.Equal(want, got) || (werr == nil) != (gerr == nil) {
-					t.Fatalf("%s: %q\nplain: %q %v\nincremental:  %q %v", f, cmd, want, werr, got, gerr)
-				}
-			}
-		})
-	}
-}
 
 // incrementalRun runs the seeded random model under CheckAtEvents, verified
 // or not; it fails the test on a broken internal invariant (a disagreement

@@ -14,7 +14,11 @@ import (
 
 // The long-run switches change no step: every golden transcript, replayed
 // with SetLean and CheckAtEvents on from its cluster line, prints exactly
-// what it prints without them.
+// what it prints without them. And the incremental check (CheckAtEvents)
+// is the full check on every check of them: with VerifyIncremental each
+// check also takes the full snapshot, which must equal the incremental
+// one, and a copy of the checker checks it with Step, whose verdict must
+// be the incremental one's.
 func TestLeanChangesNothing(t *testing.T) {
 	files, _ := filepath.Glob("../testdata/*.txt")
 	if len(files) < 20 {
@@ -29,6 +33,7 @@ func TestLeanChangesNothing(t *testing.T) {
 				if strings.HasPrefix(cmd, "cluster") && lean.Cluster() != nil {
 					lean.Cluster().SetLean()
 					lean.Cluster().SetCheckMode(cluster.CheckAtEvents)
+					lean.Cluster().VerifyIncremental()
 				}
 				if !slices.Equal(want, got) || (werr == nil) != (gerr == nil) {
 					t.Fatalf("%s: %q\nplain: %q %v\nlean:  %q %v", f, cmd, want, werr, got, gerr)

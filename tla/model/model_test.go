@@ -23,6 +23,7 @@ var tlcCounts = map[string]struct {
 	"ClassicGroup_small.cfg":    {111244, 42, true},
 	"ClassicGroup_offsets.cfg":  {29849, 36, true},
 	"ClassicGroup_failover.cfg": {160442, 47, false},
+	"ClassicGroup_drops.cfg":    {79028, 40, false},
 	"ClassicGroup_coop1.cfg":    {339364, 60, false},
 }
 
