@@ -11,13 +11,19 @@ import (
 const MaxRequestPartitions = 50_000_000
 
 // Request is one assignment request in JSON, the input of `kgroup assign`:
-// an assignor's name, the topics with their partition counts, and the
-// members with their subscriptions and what they own.
+// an assignor's name, the topics with their partition counts (and, for the
+// rack-aware server-side assignor, the racks of each partition's replicas),
+// and the members with their subscriptions and what they own.
 type Request struct {
-	Assignor   string           `json:"assignor"`
-	Partitions map[string]int64 `json:"partitions"`
-	Members    []RequestMember  `json:"members"`
+	Assignor       string                `json:"assignor"`
+	Partitions     map[string]int64      `json:"partitions"`
+	PartitionRacks map[string][][]string `json:"partition_racks,omitempty"`
+	Members        []RequestMember       `json:"members"`
 }
+
+// requestServerAssignors are the server-side (KIP-848) assignors a Request
+// may name; "server-range" because "range" is the client-side one.
+var requestServerAssignors = map[string]ServerAssignor{"uniform": Uniform{}, "server-range": ServerRange{}}
 
 // RequestMember is one member of a Request. Generation is the generation
 // at which it owns Owned (absent or -1: unknown).
@@ -33,11 +39,25 @@ type RequestMember struct {
 // Input is a decoded Request: what Assign takes, and the warnings for what
 // it will ignore (subscriptions to absent topics, owned partitions that no
 // longer exist).
+//
+// For a server-side assignor Server is set instead of Assignor, Metadata
+// carries the partition counts with the partition racks, and the members'
+// Owned is their current target assignment.
 type Input struct {
 	Assignor Assignor
+	Server   ServerAssignor
 	Topics   map[string]int32
+	Metadata map[string]TopicMetadata
 	Members  []Member
 	Warnings []string
+}
+
+// Assign runs the request's assignor on it.
+func (in Input) Assign() (Plan, error) {
+	if in.Server != nil {
+		return in.Server.Assign(in.Metadata, in.Members)
+	}
+	return in.Assignor.Assign(in.Topics, in.Members)
 }
 
 // ParseRequest decodes a Request strictly (unknown fields, duplicate keys
@@ -49,11 +69,19 @@ func ParseRequest(data []byte) (Input, error) {
 	if err := spec.UnmarshalStrict(data, &req); err != nil {
 		return Input{}, fmt.Errorf("bad JSON: %w", err)
 	}
-	a, err := ByName(req.Assignor)
+	server, isServer := requestServerAssignors[req.Assignor]
+	var a Assignor
+	if !isServer {
+		var err error
+		if a, err = ByName(req.Assignor); err != nil {
+			return Input{}, fmt.Errorf("%w; server-side: uniform, server-range", err)
+		}
+	}
+	topics, err := req.topics()
 	if err != nil {
 		return Input{}, err
 	}
-	topics, err := req.topics()
+	metadata, err := req.metadata(topics)
 	if err != nil {
 		return Input{}, err
 	}
@@ -69,6 +97,11 @@ func ParseRequest(data []byte) (Input, error) {
 		return Input{}, err
 	}
 	in := Input{Assignor: a, Topics: topics, Members: members}
+	if isServer {
+		in.Server, in.Metadata = server, metadata
+	} else if len(req.PartitionRacks) > 0 {
+		in.Warnings = append(in.Warnings, fmt.Sprintf("assignor %q does not read partition_racks; ignored", req.Assignor))
+	}
 	for _, t := range UnknownTopics(topics, members) {
 		in.Warnings = append(in.Warnings, fmt.Sprintf("topic %q is subscribed but absent from partitions; ignored", t))
 	}
@@ -96,6 +129,28 @@ func (req Request) topics() (map[string]int32, error) {
 		topics[t] = int32(n)
 	}
 	return topics, nil
+}
+
+// metadata checks partition_racks (a topic of partitions, one rack list per
+// partition) and joins it to the counts.
+func (req Request) metadata(topics map[string]int32) (map[string]TopicMetadata, error) {
+	out := make(map[string]TopicMetadata, len(topics))
+	for t, n := range topics {
+		out[t] = TopicMetadata{Partitions: n}
+	}
+	for _, t := range spec.SortedKeys(req.PartitionRacks) {
+		md, ok := out[t]
+		racks := req.PartitionRacks[t]
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("partition_racks: topic %q is absent from partitions", t)
+		case len(racks) != int(md.Partitions):
+			return nil, fmt.Errorf("partition_racks: topic %q has %d partitions but %d rack lists", t, md.Partitions, len(racks))
+		}
+		md.Racks = racks
+		out[t] = md
+	}
+	return out, nil
 }
 
 func (m RequestMember) member() (Member, error) {

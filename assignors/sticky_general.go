@@ -164,11 +164,6 @@ func (m *stickyModel) stickiest(lv stickyLevels) []int32 {
 // initPotentials sets pi to shortest distances from the source in the fresh
 // network, which has no cycle: source -> classes -> members -> sink.
 func (m *stickyModel) initPotentials(g *network) {
-	const far = int64(1) << 50
-	for v := range g.pi {
-		g.pi[v] = far
-	}
-	g.pi[source] = 0
 	order := make([]int32, 0, len(g.pi))
 	order = append(order, source)
 	for c := range m.numClasses() {
@@ -177,6 +172,18 @@ func (m *stickyModel) initPotentials(g *network) {
 	for v := range m.numMembers() {
 		order = append(order, m.memberNode(v))
 	}
+	initPotentialsDAG(g, order)
+}
+
+// initPotentialsDAG sets pi to shortest distances from the source in a fresh
+// acyclic network whose arcs all go forward in order (the sink last, left
+// out); nodes the source does not reach get 0.
+func initPotentialsDAG(g *network, order []int32) {
+	const far = int64(1) << 50
+	for v := range g.pi {
+		g.pi[v] = far
+	}
+	g.pi[source] = 0
 	for _, u := range order {
 		if g.pi[u] == far {
 			continue

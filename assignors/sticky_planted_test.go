@@ -48,22 +48,10 @@ var plantedBugs = []planted{
 	}},
 	// The fast path handing its extra partitions out by member order only.
 	{name: "extra quota by member order", assign: func(topics map[string]int32, members []Member) (Plan, error) {
-		m, err := newStickyModel(topics, members, false)
-		if err != nil {
-			return nil, err
+		if plan, ok, err := quotaByMemberOrder(topics, members); ok || err != nil {
+			return plan, err
 		}
-		if m.numClasses() != 1 {
-			return Sticky{}.Assign(topics, members)
-		}
-		n := int32(len(m.cellMember))
-		quota := make([]int32, n)
-		for k := range quota {
-			quota[k] = m.numPartitions() / n
-			if int32(k) < m.numPartitions()%n {
-				quota[k]++
-			}
-		}
-		return m.realize(quota, math.MaxInt32, nil).plan(false), nil
+		return Sticky{}.Assign(topics, members)
 	}},
 	// Ownership cleanup ignoring generations: the first claimant wins.
 	{name: "ignores generations", assign: func(topics map[string]int32, members []Member) (Plan, error) {
@@ -91,6 +79,25 @@ var plantedBugs = []planted{
 		}
 		return r.plan(true), nil
 	}},
+}
+
+// quotaByMemberOrder is the fast path handing the extra partitions of a
+// single class to the first members in order, whatever they own; ok is false
+// when the input has several classes.
+func quotaByMemberOrder(topics map[string]int32, members []Member) (plan Plan, ok bool, err error) {
+	m, err := newStickyModel(topics, members, false)
+	if err != nil || m.numClasses() != 1 {
+		return nil, false, err
+	}
+	n := int32(len(m.cellMember))
+	quota := make([]int32, n)
+	for k := range quota {
+		quota[k] = m.numPartitions() / n
+		if int32(k) < m.numPartitions()%n {
+			quota[k]++
+		}
+	}
+	return m.realize(quota, math.MaxInt32, nil).plan(false), true, nil
 }
 
 func firstClaimWins(members []Member) []Member {

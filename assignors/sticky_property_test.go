@@ -25,18 +25,9 @@ const oracleRounds = 100
 func genStickyInput() *rapid.Generator[stickyInput] {
 	return rapid.Custom(func(t *rapid.T) stickyInput {
 		topics := map[string]int32{}
-		budget := rapid.OneOf(rapid.Int32Range(0, 10), rapid.Int32Range(7, 10)).Draw(t, "partitions")
-		names := []string{}
-		nTopics := rapid.IntRange(1, 4).Draw(t, "topics")
-		for i := range nTopics {
-			name := fmt.Sprintf("t%d", i)
-			n := budget
-			if i < nTopics-1 {
-				n = rapid.Int32Range(0, budget).Draw(t, "topic partitions")
-			}
-			budget -= n
-			topics[name] = n
-			names = append(names, name)
+		names, sizes := drawTopicSizes(t, 4)
+		for i, name := range names {
+			topics[name] = sizes[i]
 		}
 		var all []spec.TopicPartition
 		for _, name := range names {
@@ -62,6 +53,23 @@ func genStickyInput() *rapid.Generator[stickyInput] {
 		}
 		return stickyInput{topics, members}
 	})
+}
+
+// drawTopicSizes draws 1 to maxTopics topics t0, t1, ... sharing at most 10
+// partitions.
+func drawTopicSizes(t *rapid.T, maxTopics int) (names []string, sizes []int32) {
+	budget := rapid.OneOf(rapid.Int32Range(0, 10), rapid.Int32Range(7, 10)).Draw(t, "partitions")
+	nTopics := rapid.IntRange(1, maxTopics).Draw(t, "topics")
+	for i := range nTopics {
+		n := budget
+		if i < nTopics-1 {
+			n = rapid.Int32Range(0, budget).Draw(t, "topic partitions")
+		}
+		budget -= n
+		names = append(names, fmt.Sprintf("t%d", i))
+		sizes = append(sizes, n)
+	}
+	return names, sizes
 }
 
 type stickyInput struct {

@@ -22,15 +22,26 @@ every member present, partitions ascending, keys sorted, so that any
 implementation can compare its assignor with kgroup's byte for byte.
 
 The request:
-  {"assignor":   "range" | "roundrobin" | "sticky" | "cooperative-sticky",
+  {"assignor":   "range" | "roundrobin" | "sticky" | "cooperative-sticky"   client side
+                 | "uniform" | "server-range",                              server side (KIP-848)
    "partitions": {"TOPIC": COUNT, ...},
+   "partition_racks": {"TOPIC": [["RACK", ...], ...]},  optional: per partition, the racks of
+                  its replicas (one list per partition); read by uniform only (KIP-881)
    "members":   [{"member_id":   "ID",            required, unique
                   "instance_id": "ID",            optional: group.instance.id (static members sort first)
-                  "rack":        "RACK",          optional
+                  "rack":        "RACK",          optional: uniform prefers partitions with a replica here
                   "topics":      ["TOPIC", ...],  the subscription
-                  "owned":       {"TOPIC": [P, ...]},  optional: what it owns now (sticky)
+                  "owned":       {"TOPIC": [P, ...]},  optional: what it owns now (sticky); for the
+                                                   server side, its current target assignment
                   "generation":  N}, ...]}        optional: the generation it owns them at (-1: unknown)
 The plan: {"assignment": {"ID": {"TOPIC": [P, ...]}, ...}}.
+
+uniform is Kafka's UniformAssignor computed exactly: the most balanced
+loads, then (when members have racks and the partition racks differ, as
+KIP-881 decides) the most partitions on a rack holding a replica, then the
+fewest partitions moved off their current owner. server-range is Kafka's
+server-side RangeAssignor (not sticky, not rack-aware). For both, a
+partition in two members' "owned" is an error, and "generation" is ignored.
 
 An owned partition past its topic's count (the topic was re-created
 smaller) is dropped with a warning on stderr, as Kafka's assignors drop it.
@@ -80,7 +91,7 @@ func assign(r io.Reader) (out []byte, warnings []string, err error) {
 		return nil, nil, err
 	}
 	warnings = in.Warnings
-	plan, err := in.Assignor.Assign(in.Topics, in.Members)
+	plan, err := in.Assign()
 	if err != nil {
 		return nil, warnings, err
 	}

@@ -32,6 +32,39 @@ func TestAssign(t *testing.T) {
 	}
 }
 
+// TestAssignServer: the server-side assignors, with racks (KIP-881): a
+// match on the rack beats keeping a partition, balance beats both.
+func TestAssignServer(t *testing.T) {
+	racks := `"partition_racks":{"t":[["r0"],["r1"],["r0","r2"],["r1"]]},`
+	members := `"members":[{"member_id":"a","rack":"r0","topics":["t"],"owned":{"t":[1]}},{"member_id":"b","rack":"r1","topics":["t"]}]}`
+	for _, c := range []struct{ in, want string }{
+		{`{"assignor":"uniform","partitions":{"t":4},` + racks + members, `{"assignment":{"a":{"t":[0,2]},"b":{"t":[1,3]}}}`},
+		{`{"assignor":"uniform","partitions":{"t":4},` + members, `{"assignment":{"a":{"t":[0,1]},"b":{"t":[2,3]}}}`},
+		{`{"assignor":"server-range","partitions":{"t":4},` + racks + members, `{"assignment":{"a":{"t":[0,1]},"b":{"t":[2,3]}}}`},
+	} {
+		code, out, errs := runCLI(t, c.in, "assign")
+		if code != 0 || out != c.want+"\n" || errs != "" {
+			t.Errorf("%s\ncode %d\nstdout %q\nwant   %q\nstderr %q", c.in, code, out, c.want, errs)
+		}
+	}
+	_, _, errs := runCLI(t, `{"assignor":"range","partitions":{"t":1},"partition_racks":{"t":[["r"]]},"members":[]}`, "assign")
+	if !strings.Contains(errs, `does not read partition_racks`) {
+		t.Errorf("no warning for partition_racks on a client assignor: %q", errs)
+	}
+	for name, in := range map[string]string{
+		"two owners":  `{"assignor":"uniform","partitions":{"t":1},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[0]}},{"member_id":"b","topics":["t"],"owned":{"t":[0]}}]}`,
+		"racks short": `{"assignor":"uniform","partitions":{"t":2},"partition_racks":{"t":[["r"]]},"members":[]}`,
+		"racks topic": `{"assignor":"uniform","partitions":{"t":1},"partition_racks":{"u":[["r"]]},"members":[]}`,
+	} {
+		if code, out, errs := runCLI(t, in, "assign"); code != 2 || out != "" || errs == "" {
+			t.Errorf("%s: code %d stdout %q stderr %q", name, code, out, errs)
+		}
+	}
+	if _, out, _ := runCLI(t, "", "assign", "-h"); !strings.Contains(out, "partition_racks") || !strings.Contains(out, `"server-range"`) {
+		t.Errorf("assign -h does not document the server side:\n%s", out)
+	}
+}
+
 func TestAssignWarnsAboutUnknownTopics(t *testing.T) {
 	code, out, errs := runCLI(t, `{"assignor":"range","partitions":{"t":1},"members":[{"member_id":"a","topics":["t","ghost"]}]}`, "assign")
 	if code != 0 || out != `{"assignment":{"a":{"t":[0]}}}`+"\n" || !strings.Contains(errs, `warning: topic "ghost"`) {

@@ -1,0 +1,245 @@
+package assignors
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kgroup/kgroup/spec"
+)
+
+// The server-side assignors of KIP-848 consumer groups, which the group
+// coordinator runs to compute a group's target assignment
+// (org.apache.kafka.coordinator.group.assignor in Kafka's group-coordinator
+// module): Uniform ("uniform", Kafka's UniformAssignor) and ServerRange
+// ("range", Kafka's server-side RangeAssignor).
+//
+// They live in this package, beside the client-side assignors, because the
+// uniform assignor has the sticky assignors' objective and is computed by
+// their exact solver (stickyModel); a sub-package would have to copy it.
+
+// TopicMetadata is what a server-side assignor knows of one topic (Kafka's
+// SubscribedTopicDescriber): its partition count and, for rack-aware
+// assignment (KIP-881), the racks that hold a replica of each partition.
+type TopicMetadata struct {
+	Partitions int32
+	// Racks[p] lists the racks of partition p's replicas, in any order. Nil
+	// when the racks are unknown; otherwise it has one entry per partition.
+	Racks [][]string
+}
+
+// ServerAssignor computes a KIP-848 target assignment.
+//
+// The members are Member values read the server's way: ID, InstanceID, Rack
+// and Topics are the member's ConsumerGroupHeartbeat fields (topic names; a
+// name absent from topics is not subscribed, as Kafka resolves names to
+// topic ids through the metadata), Owned is the member's current target
+// assignment and Generation is ignored. A partition in two members' Owned is
+// an error: the coordinator's target assignment gives each partition to one
+// member at most.
+type ServerAssignor interface {
+	// Name is the name a member asks for in ConsumerGroupHeartbeat's
+	// ServerAssignor field: "uniform" or "range".
+	Name() string
+	// Assign returns the new target assignment, every member present.
+	Assign(topics map[string]TopicMetadata, members []Member) (Plan, error)
+}
+
+// ServerAll lists the server-side assignors in Kafka's default order of
+// group.consumer.assignors (uniform, then range).
+func ServerAll() []ServerAssignor { return []ServerAssignor{Uniform{}, ServerRange{}} }
+
+// ServerByName returns the server-side assignor Kafka calls name.
+func ServerByName(name string) (ServerAssignor, error) {
+	for _, a := range ServerAll() {
+		if a.Name() == name {
+			return a, nil
+		}
+	}
+	return nil, fmt.Errorf("unknown server assignor %q (known: uniform, range)", name)
+}
+
+// ServerRange is Kafka's server-side RangeAssignor (the snapshot kgroup
+// follows, group-coordinator RangeAssignor; RangeAssignorTest): members in
+// SortMembers order (instance id first, then member id, as its
+// sortMemberIds), and per topic each subscriber takes a contiguous range of
+// P/n partitions, the first P mod n of them one more. It ignores the current
+// assignment and the racks. Its plan is the client-side Range's, which
+// computes exactly that; every member is present, possibly empty.
+type ServerRange struct{}
+
+func (ServerRange) Name() string { return "range" }
+
+// Assign implements ServerAssignor.
+func (ServerRange) Assign(topics map[string]TopicMetadata, members []Member) (Plan, error) {
+	counts, err := validateServer(topics, members)
+	if err != nil {
+		return nil, err
+	}
+	return Range{}.Assign(counts, members)
+}
+
+// Uniform is Kafka's UniformAssignor (UniformHomogeneousAssignmentBuilder
+// when every member subscribes to the same topics,
+// UniformHeterogeneousAssignmentBuilder otherwise), computed exactly instead
+// of heuristically. Among all valid assignments it returns one that is
+//
+//  1. balanced: the member loads, sorted from largest to smallest, form the
+//     lexicographically smallest vector the subscriptions allow (the
+//     homogeneous case: max - min <= 1; Kafka's heterogeneous builder does not
+//     promise balance when subscriptions overlap, kgroup does);
+//  2. rack-aware, when KIP-881 applies (rackAware): among those, the most
+//     partitions on a member whose rack holds one of the partition's replicas;
+//  3. sticky: among those, the fewest partitions leave their current owner
+//     (Member.Owned, the current target assignment);
+//  4. deterministic: byte-identical whatever the order of the members, of
+//     their topics or of their assignments.
+//
+// Where Kafka's answer depends on Java hash order kgroup fixes an order:
+// members in SortMembers order where Kafka walks GroupSpec.memberIds() (a
+// HashMap), topics by name where it walks a HashSet of topic ids. Ties of the
+// objective go to members earlier in that order (the extra partitions of the
+// homogeneous case go to members that own more than the floor, then by member
+// order, where Kafka gives them to the first members it meets), and the
+// partitions nobody keeps are dealt as the sticky assignors deal them
+// (sticky_realize.go). Unlike Kafka, a member subscribed to nothing that exists
+// still appears in the plan, with an empty assignment.
+type Uniform struct{}
+
+func (Uniform) Name() string { return "uniform" }
+
+// Assign implements ServerAssignor.
+func (Uniform) Assign(topics map[string]TopicMetadata, members []Member) (Plan, error) {
+	return assignUniform(topics, members, pathAuto, true)
+}
+
+// assignUniform is Uniform.Assign; tests force the general path, or turn
+// rack awareness off, to compare.
+func assignUniform(topics map[string]TopicMetadata, members []Member, path solvePath, racks bool) (Plan, error) {
+	counts, err := validateServer(topics, members)
+	if err != nil {
+		return nil, err
+	}
+	// One generation for every current owner: the sticky model's claim rules
+	// then reduce to "the owner keeps it if it still subscribes", since
+	// validateServer ruled out two owners of one partition.
+	same := make([]Member, len(members))
+	for i, m := range members {
+		m.Generation = 0
+		same[i] = m
+	}
+	if !racks || !rackAware(topics, members) {
+		r, err := solveSticky(counts, same, path, false)
+		if err != nil {
+			return nil, err
+		}
+		return r.plan(false), nil
+	}
+	m, err := newStickyModel(counts, same, false)
+	if err != nil {
+		if verr := Validate(counts, members); verr != nil {
+			return nil, verr
+		}
+		return nil, err
+	}
+	if n := m.numPartitions(); n > maxRackPartitions {
+		return nil, fmt.Errorf("the subscribed topics have %d partitions; the rack-aware uniform assignor handles at most %d", n, maxRackPartitions)
+	}
+	return m.rackRealize(internRacks(m, topics), m.memberRacks()).plan(false), nil
+}
+
+// maxRackPartitions bounds the rack-aware path, whose min-cost flow costs
+// reach about P² per arc and P³ per path: with P <= 2^20 they fit in int64.
+const maxRackPartitions = 1 << 20
+
+// validateServer checks what Validate checks, that the rack lists match the
+// partition counts, and that no partition has two owners; it returns the
+// partition counts.
+func validateServer(topics map[string]TopicMetadata, members []Member) (map[string]int32, error) {
+	counts := make(map[string]int32, len(topics))
+	for _, t := range spec.SortedKeys(topics) {
+		md := topics[t]
+		if md.Racks != nil && len(md.Racks) != int(md.Partitions) {
+			return nil, fmt.Errorf("topic %q has %d partitions but racks for %d", t, md.Partitions, len(md.Racks))
+		}
+		counts[t] = md.Partitions
+	}
+	if err := Validate(counts, members); err != nil {
+		return nil, err
+	}
+	owner := map[spec.TopicPartition]string{}
+	for _, m := range members {
+		for _, tp := range m.Owned {
+			if o, ok := owner[tp]; ok && o != m.ID {
+				a, b := min(o, m.ID), max(o, m.ID)
+				return nil, fmt.Errorf("partition %s is in the current assignment of both %q and %q", tp, a, b)
+			}
+			owner[tp] = m.ID
+		}
+	}
+	return counts, nil
+}
+
+// rackAware reports whether KIP-881 rack matching applies, by Kafka's rule
+// (AbstractPartitionAssignor.useRackAwareAssignment, which the server-side
+// uniform assignor of later Kafka versions keeps): some member's rack holds a
+// replica of some subscribed partition, and not every subscribed partition
+// has its replicas on the same set of racks (else every member would match
+// all partitions or none, and racks could only move load around).
+func rackAware(topics map[string]TopicMetadata, members []Member) bool {
+	memberRacks := map[string]bool{}
+	subscribed := map[string]bool{}
+	for _, m := range members {
+		if m.Rack != "" {
+			memberRacks[m.Rack] = true
+		}
+		for _, t := range m.Topics {
+			subscribed[t] = true
+		}
+	}
+	if len(memberRacks) == 0 {
+		return false
+	}
+	var sets [][]string
+	all := map[string]bool{}
+	overlap := false
+	for _, t := range spec.SortedKeys(topics) {
+		md := topics[t]
+		if !subscribed[t] {
+			continue
+		}
+		for p := range md.Partitions {
+			rs := partitionRacks(md, p)
+			sets = append(sets, rs)
+			for _, r := range rs {
+				all[r] = true
+				overlap = overlap || memberRacks[r]
+			}
+		}
+	}
+	if !overlap {
+		return false
+	}
+	union := spec.SortedKeys(all)
+	return slices.ContainsFunc(sets, func(rs []string) bool { return !slices.Equal(rs, union) })
+}
+
+// partitionRacks returns partition p's racks, sorted and without repeats or
+// empty names.
+func partitionRacks(md TopicMetadata, p int32) []string {
+	if int(p) >= len(md.Racks) {
+		return nil
+	}
+	rs := slices.DeleteFunc(slices.Clone(md.Racks[p]), func(r string) bool { return r == "" })
+	slices.Sort(rs)
+	return slices.Compact(rs)
+}
+
+// rackKey is an unambiguous map key for a sorted rack list.
+func rackKey(rs []string) string {
+	var b strings.Builder
+	for _, r := range rs {
+		fmt.Fprintf(&b, "%d:%s,", len(r), r)
+	}
+	return b.String()
+}
