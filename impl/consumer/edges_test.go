@@ -286,9 +286,12 @@ func TestFollowerAfterFailedLeadDoesNotWatchTopics(t *testing.T) {
 	h.wantView("m", 2, spec.ClientStable)
 	h.metadata(map[string]int32{"t": 4})
 	h.none(spec.KeyJoinGroup)
-	// The leader of that round does watch them.
+	// The leader of that round does watch them; it did not skip assigning.
 	h = start(t, cfg)
 	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "m", "m", "range", member("m", []string{"t"})))
+	if h.c.SkippedAssignment() {
+		t.Error("a leader not told to skip reports a skipped assignment")
+	}
 	h.syncWith(tp("t", 0), tp("t", 1))
 	h.fetchAt(nil)
 	h.metadata(map[string]int32{"t": 4})
@@ -359,4 +362,12 @@ func TestCooperativeRevokeWithoutCommitFinishesAssignment(t *testing.T) {
 		t.Fatalf("fetched %v, want t-2", f.Partitions)
 	}
 	h.expect(spec.KeyJoinGroup) // the follow-up round
+}
+
+// A JoinGroup answer choosing a protocol the consumer did not offer is fatal
+// (onJoinComplete: "Coordinator selected invalid assignment protocol").
+func TestJoinChoosingUnknownProtocolFails(t *testing.T) {
+	h := start(t, baseConfig())
+	h.reply(h.expect(spec.KeyJoinGroup), joinOK(1, "m", "leader", "nope"))
+	h.wantFailed("INCONSISTENT_GROUP_PROTOCOL: the group chose nope")
 }
