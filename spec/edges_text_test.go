@@ -3,7 +3,9 @@ package spec
 import (
 	"encoding/json"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -28,9 +30,40 @@ func TestEdgeParseTopicPartition(t *testing.T) {
 	}
 	// A partition is the canonical decimal form of an int32 at least 0, so
 	// that every text names one partition and each partition one text.
-	for _, bad := range []string{"", "-", "t", "t-", "-0", "t-2147483648", "t-+5", "t-05", "t-00", "t- 5", "t-5 ", "t-0x1", "t-1e3", "t-٣"} {
-		if tp, err := ParseTopicPartition(bad); err == nil {
-			t.Errorf("ParseTopicPartition(%q) = %v, want an error", bad, tp)
+	// A text without a topic or without a partition is not of the form
+	// topic-N; one whose partition is no such number says so.
+	const notForm, notNumber = "want topic-N", "non-negative integer without sign or leading zeros"
+	for _, c := range []struct{ in, want string }{
+		{"", notForm}, {"-", notForm}, {"t", notForm}, {"t-", notForm}, {"a-b-", notForm}, {"-0", notForm},
+		{"t-2147483648", notNumber}, {"t-+5", notNumber}, {"t-05", notNumber}, {"t-00", notNumber}, {"t- 5", notNumber},
+		{"t-5 ", notNumber}, {"t-0x1", notNumber}, {"t-1e3", notNumber}, {"t-٣", notNumber},
+	} {
+		if tp, err := ParseTopicPartition(c.in); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("ParseTopicPartition(%q) = %v, %v; want an error saying %q", c.in, tp, err, c.want)
+		}
+	}
+}
+
+func TestEdgeAssignmentShape(t *testing.T) {
+	// Normalize drops every topic without partitions, however many, and
+	// sorts every other one.
+	a := Assignment{"a": {}, "b": nil, "c": {}, "d": {}, "e": {2, 0, 1}, "f": {}, "g": {1, 0}}
+	a.Normalize()
+	if want := (Assignment{"e": {0, 1, 2}, "g": {0, 1}}); !reflect.DeepEqual(a, want) {
+		t.Errorf("normalized to %v, want %v", a, want)
+	}
+	empty := Assignment{"a": {}, "b": {}, "c": {}}
+	empty.Normalize()
+	if len(empty) != 0 {
+		t.Errorf("normalized to %v, want no topics", empty)
+	}
+	// Len counts the partitions of every topic.
+	for _, c := range []struct {
+		a    Assignment
+		want int
+	}{{nil, 0}, {Assignment{"t": {}}, 0}, {Assignment{"t": {0, 1}}, 2}, {Assignment{"t": {0}, "u": {0, 1, 2}, "v": {4, 5}}, 6}} {
+		if got := c.a.Len(); got != c.want {
+			t.Errorf("%v.Len() = %d, want %d", c.a, got, c.want)
 		}
 	}
 }

@@ -166,6 +166,7 @@ func TestKafka_Heartbeat_rejectsBadConfig(t *testing.T) {
 		"max-poll-zero":            func(c *consumer.Config) { c.MaxPollIntervalMs = 0 },
 		"request-timeout-zero":     func(c *consumer.Config) { c.RequestTimeoutMs = 0 },
 		"retry-backoff-zero":       func(c *consumer.Config) { c.RetryBackoffMs = 0 },
+		"metadata-max-age-zero":    func(c *consumer.Config) { c.MetadataMaxAgeMs = 0 },
 		"auto-commit-interval-0":   func(c *consumer.Config) { c.AutoCommit, c.AutoCommitIntervalMs = true, 0 },
 		"no-common-protocol": func(c *consumer.Config) {
 			c.Assignors = []assignors.Assignor{assignors.Range{},
