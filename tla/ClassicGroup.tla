@@ -46,7 +46,8 @@ CONSTANTS
     AddPartitionsUpTo,       \* a topic may grow one partition at a time to this many
     AllowRestart, AllowFreeze, AllowStall, AllowFailover, AllowRemoveStatic,
     SlowBackoff,             \* a retry backoff may outlast a step
-    MaxGeneration            \* StateConstraint: explore no state past this generation (0: no bound)
+    MaxGeneration,           \* StateConstraint: explore no state past this generation (0: no bound)
+    MaxMemberIds             \* StateConstraint: nor one where more member ids were handed out (0: no bound)
 
 VARIABLES
     topics,  \* [Topics -> Int]: partition counts, -1 for a topic that does not exist
@@ -1038,7 +1039,8 @@ Spec == Init /\ [][Next]_vars
 \* For model checking only (TLC's CONSTRAINT): under the cooperative
 \* protocol an assignor that keeps moving partitions makes every round
 \* start another, and generations grow without bound.
-StateConstraint == MaxGeneration = 0 \/ grp.gen <= MaxGeneration
+StateConstraint == /\ MaxGeneration = 0 \/ grp.gen <= MaxGeneration
+                   /\ MaxMemberIds = 0 \/ grp.nextId <= MaxMemberIds
 
 -----------------------------------------------------------------------------
 (* The rules (DESIGN.md §5), named after their spec predicates. *)

@@ -31,7 +31,7 @@ func ReadConfig(path string) (*Params, error) {
 var constNames = []string{"Consumers", "Topics", "InitTopics", "InitPartitions", "CoopConsumers", "EagerAssignor",
 	"StaticConsumers", "AutoCommitConsumers", "CommitOnRevokeConsumers", "MaxSize", "Perturbations", "Drops",
 	"Timeouts", "Consumes", "Commits", "Heartbeats", "AddPartitionsUpTo", "AllowRestart", "AllowFreeze",
-	"AllowStall", "AllowFailover", "AllowRemoveStatic", "SlowBackoff", "MaxGeneration"}
+	"AllowStall", "AllowFailover", "AllowRemoveStatic", "SlowBackoff", "MaxGeneration", "MaxMemberIds"}
 
 // ParseConfig reads a configuration from r (see ReadConfig).
 func ParseConfig(r io.Reader) (*Params, error) {
@@ -162,7 +162,7 @@ func (c *constants) params() *Params {
 		AddPartitionsUpTo: c.num("AddPartitionsUpTo"), Restart: c.boolean("AllowRestart"),
 		Freeze: c.boolean("AllowFreeze"), Stall: c.boolean("AllowStall"), Failover: c.boolean("AllowFailover"),
 		RemoveStatic: c.boolean("AllowRemoveStatic"), Slow: c.boolean("SlowBackoff"),
-		MaxGeneration: c.num("MaxGeneration")}
+		MaxGeneration: c.num("MaxGeneration"), MaxMemberIds: c.num("MaxMemberIds")}
 	initial := c.subset("InitTopics", topics)
 	n := c.num("InitPartitions")
 	for t := range p.Init {

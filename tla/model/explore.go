@@ -229,6 +229,9 @@ func inModel(p *Params, opts *Options, s *State) bool {
 	if p.MaxGeneration > 0 && int(s.G.Gen) > p.MaxGeneration {
 		return false
 	}
+	if p.MaxMemberIds > 0 && int(s.G.NextID) > p.MaxMemberIds {
+		return false
+	}
 	return opts.Constraint == nil || opts.Constraint(s)
 }
 

@@ -92,6 +92,11 @@ type Params struct {
 	// MaxGeneration: the explorer keeps no state past this generation (0:
 	// no bound); ClassicGroup.tla's StateConstraint.
 	MaxGeneration int
+	// MaxMemberIds: nor past this many member ids handed out (0: no
+	// bound): a static member that rejoins without its id gets a new one
+	// and no generation bump, so generations alone do not bound the
+	// states.
+	MaxMemberIds int
 
 	// Hints, in refinement checks only, supply the choices the environment
 	// and the assignor made that are not from a small finite set.
