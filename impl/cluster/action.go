@@ -164,12 +164,14 @@ func consumerOptions(cfg consumer.Config, diffOnly bool) []string {
 	return out
 }
 
-func assignorNames(cfg consumer.Config) string {
+func assignorNames(cfg consumer.Config) string { return strings.Join(assignorList(cfg), ",") }
+
+func assignorList(cfg consumer.Config) []string {
 	names := make([]string, len(cfg.Assignors))
 	for i, a := range cfg.Assignors {
 		names[i] = a.Name()
 	}
-	return strings.Join(names, ",")
+	return names
 }
 
 func onOff(v bool) string {
@@ -207,8 +209,7 @@ type configJSON struct {
 }
 
 func toConfigJSON(c consumer.Config) *configJSON {
-	names := strings.Split(assignorNames(c), ",")
-	return &configJSON{Name: c.Name, Topics: append([]string{}, c.Topics...), Assignors: names,
+	return &configJSON{Name: c.Name, Topics: append([]string{}, c.Topics...), Assignors: assignorList(c),
 		InstanceID: c.InstanceID, Rack: c.Rack, SessionTimeoutMs: c.SessionTimeoutMs,
 		HeartbeatIntervalMs: c.HeartbeatIntervalMs, MaxPollIntervalMs: c.MaxPollIntervalMs,
 		RequestTimeoutMs: c.RequestTimeoutMs, RetryBackoffMs: c.RetryBackoffMs, MetadataMaxAgeMs: c.MetadataMaxAgeMs,
