@@ -10,8 +10,9 @@ import (
 	"github.com/kgroup/kgroup/serve"
 )
 
-// inject injects a fault and waits for the event that shows it acted.
-func inject(t *testing.T, b *backend, fault string, acted func(serve.Event) bool) {
+// inject injects a fault, runs then (the traffic the fault needs), and
+// waits for the event that shows the fault acted.
+func inject(t *testing.T, b *backend, fault string, then func(), acted func(serve.Event) bool) {
 	t.Helper()
 	f, err := serve.ParseFault(fault)
 	if err != nil {
@@ -21,6 +22,7 @@ func inject(t *testing.T, b *backend, fault string, acted func(serve.Event) bool
 	if err := b.srv.Inject(f); err != nil {
 		t.Fatal(err)
 	}
+	then()
 	ctx, cancel := context.WithTimeout(context.Background(), phaseTimeout)
 	defer cancel()
 	if _, _, err := b.srv.WaitFor(ctx, from, acted); err != nil {
@@ -56,8 +58,11 @@ func TestKgoUnderFaults(t *testing.T) {
 		{"delay Heartbeat 1500 count=2", func(e serve.Event) bool { return e.Kind == "fault" && strings.Contains(e.Detail, "holding") }},
 	}
 	for _, st := range steps {
-		w.produce(10)
-		inject(t, b, st.fault, st.acted)
+		// The records come after the fault is in place: a dropped commit
+		// must be one c1 makes for them (produced first, c1 could have
+		// committed them all before the fault was armed, and never commit
+		// again).
+		inject(t, b, st.fault, func() { w.produce(10) }, st.acted)
 		w.settled()
 		w.allDone()
 		t.Logf("after %q: group settled, every record processed and committed", st.fault)
