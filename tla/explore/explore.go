@@ -65,6 +65,10 @@ type Config struct {
 	// the step; the function it returns reports a violation the step made
 	// (a refinement checker hooks cluster.OnStep this way).
 	Attach func(*cluster.Cluster) func() error
+	// IgnoreRules explores on past a broken rule of spec, so that only
+	// Attach's check (or an internal invariant) ends the search: what the
+	// refinement check finds by itself.
+	IgnoreRules bool
 	// Workers expand states in parallel; 0 means one per CPU. The result does
 	// not depend on it.
 	Workers int
@@ -270,9 +274,12 @@ func (e *explorer) successors(cl *cluster.Cluster, buf []byte) ([]successor, []b
 			report = e.cfg.Attach(c)
 		}
 		err := c.Apply(a)
-		if v := c.Violation(); v != nil {
+		if v := c.Violation(); v != nil && e.cfg.IgnoreRules && c.Broken() == nil {
+			err = nil
+		} else if v != nil {
 			err = v // a broken rule says more than what it led to
-		} else if err == nil && report != nil {
+		}
+		if err == nil && report != nil {
 			err = report()
 		}
 		s := successor{cl: c, err: err}

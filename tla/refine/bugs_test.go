@@ -1,6 +1,7 @@
 package refine
 
 import (
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/internal/mutant"
+	"github.com/kgroup/kgroup/tla/explore"
 )
 
 // plantedBounds are the small worlds the search below runs each planted bug
@@ -51,44 +53,30 @@ func plantedBounds(b mutant.Bug, auto bool) (cluster.Config, cluster.Bounds) {
 	return cfg, bounds
 }
 
-// shortestDivergence searches, breadth first, the runs of a cluster within
-// bounds for the first step the refinement check rejects, ignoring the
-// cluster's own rules; it returns the number of actions to it, of
-// single steps, and the transcript, or 0 if no run of at most maxStates
-// states diverges.
-func shortestDivergence(t *testing.T, cfg cluster.Config, b cluster.Bounds, maxStates int) (int, int64, string) {
+// shortestDivergence searches, breadth first with the explorer
+// (tla/explore), the runs of a cluster within bounds for the first step the
+// refinement check rejects, ignoring the cluster's own rules unless
+// withRules; it returns the number of actions to it and the transcript, or
+// 0 if no run within maxStates states diverges.
+func shortestDivergence(t *testing.T, cfg cluster.Config, b cluster.Bounds, maxStates int, withRules bool) (int, string) {
 	t.Helper()
-	root, err := cluster.New(cfg)
+	res, err := explore.Run(explore.Config{Cluster: cfg, Bounds: b, MaxStates: maxStates, IgnoreRules: !withRules,
+		Attach: func(c *cluster.Cluster) func() error {
+			ck := New()
+			ck.Attach(c)
+			return ck.Err
+		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	root.DiscardEvents()
-	seen := map[string]bool{string(root.AppendState(nil)): true}
-	frontier := []*cluster.Cluster{root}
-	steps := map[*cluster.Cluster]int64{root: 0}
-	for depth := 1; len(frontier) > 0 && len(seen) < maxStates; depth++ {
-		var next []*cluster.Cluster
-		for _, cl := range frontier {
-			for _, a := range cl.Enabled(b) {
-				c := cl.Clone()
-				ck := New()
-				ck.Attach(c)
-				if err := c.Apply(a); err != nil && c.Broken() != nil {
-					continue
-				}
-				if ck.Err() != nil {
-					return depth, steps[cl] + ck.Steps(), c.Transcript()
-				}
-				if k := string(c.AppendState(nil)); !seen[k] {
-					seen[k] = true
-					steps[c] = steps[cl] + ck.Steps()
-					next = append(next, c)
-				}
-			}
-		}
-		frontier = next
+	if res.Violation == nil {
+		return 0, ""
 	}
-	return 0, 0, ""
+	var d *Divergence
+	if !withRules && !errors.As(res.Violation, &d) && !strings.Contains(res.Violation.Error(), "refine: abstraction") {
+		t.Fatalf("the search ended on something other than the refinement check: %v", res.Violation)
+	}
+	return res.TraceLength, res.Transcript + "\n" + res.Violation.Error()
 }
 
 // caughtByRefinement are the planted bugs the refinement check rejects by
@@ -119,11 +107,11 @@ func TestRefinementCatchesPlantedBugs(t *testing.T) {
 		t.Run(b.String(), func(t *testing.T) {
 			t.Parallel()
 			cfg, bounds := plantedBounds(b, true)
-			n, steps, tr := shortestDivergence(t, cfg, bounds, 20000)
+			n, tr := shortestDivergence(t, cfg, bounds, 20000, false)
 			if n == 0 {
 				t.Fatalf("%s planted: no run within the bounds diverges from the spec", b)
 			}
-			t.Logf("%s: rejected after %d actions (%d steps):\n%s", b, n, steps, strings.TrimSpace(tr))
+			t.Logf("%s: rejected after %d actions:\n%s", b, n, strings.TrimSpace(tr))
 		})
 	}
 }
@@ -137,12 +125,12 @@ func TestRefinementCatchesPlantedBugsManual(t *testing.T) {
 	for _, b := range caughtByRefinement {
 		t.Run(b.String(), func(t *testing.T) {
 			cfg, bounds := plantedBounds(b, false)
-			n, steps, tr := shortestDivergence(t, cfg, bounds, 150000)
+			n, tr := shortestDivergence(t, cfg, bounds, 150000, false)
 			if n == 0 {
 				t.Logf("%s planted: no run of 150000 states diverges", b)
 				return
 			}
-			t.Logf("%s: rejected after %d actions (%d steps):\n%s", b, n, steps, strings.TrimSpace(tr))
+			t.Logf("%s: rejected after %d actions:\n%s", b, n, strings.TrimSpace(tr))
 		})
 	}
 }
@@ -177,7 +165,7 @@ func TestExploredStatesRefine(t *testing.T) {
 				}
 				b.Consumers = append(b.Consumers, c)
 			}
-			n, _, tr := shortestDivergence(t, cfg, b, 3000)
+			n, tr := shortestDivergence(t, cfg, b, 3000, true)
 			if n != 0 {
 				t.Fatalf("a clean cluster diverges after %d actions:\n%s", n, tr)
 			}
