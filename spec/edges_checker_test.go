@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -351,4 +352,52 @@ func TestEdgeCheckerStateAndClone(t *testing.T) {
 	if base.Clone().Rebuild != nil {
 		t.Error("a clone keeps its original's Rebuild")
 	}
+}
+
+// TestEdgeCheckerFencingViewCache: the Checker validates a view once per
+// member list it is given, and a new list (equal in length, another
+// slice) is validated again; an empty group is checked too (the cached
+// validation of Checker.fencing, whose conditions gremlins mutated).
+func TestEdgeCheckerFencingViewCache(t *testing.T) {
+	hb := &HeartbeatRequest{GroupID: "g", MemberID: "c1-1", GenerationID: 1}
+	ck := NewChecker("g")
+	ask(ck, 1, "c1", 1, hb)
+	answer(ck, 1, group(Stable, 1), "c1", 1, &HeartbeatResponse{})
+	wantErr(t, ck.Err(), "at 1: fencing: Heartbeat")
+
+	ck = NewChecker("g")
+	ask(ck, 1, "c1", 1, hb)
+	answer(ck, 1, group(Stable, 1, member("c1-1", t1), member("c2-1", t1)), "c1", 1, &HeartbeatResponse{})
+	wantOK(t, ck.Err())
+	ask(ck, 2, "c1", 2, hb)
+	answer(ck, 2, group(Stable, 1, member("c1-1", t1), member("c1-1", t1)), "c1", 2, &HeartbeatResponse{})
+	wantErr(t, ck.Err(), "listed twice")
+}
+
+// TestEdgeGenerationsMatchConsumersByName: CheckGenerations compares each
+// consumer with the one of the same name before, wherever it stands in the
+// list: one gone before it, or one more after the last.
+func TestEdgeGenerationsMatchConsumersByName(t *testing.T) {
+	g := group(Stable, 2, member("c1-1", t1), member("c2-1", t1))
+	prev := Snapshot{Group: g, Consumers: []ConsumerView{consumer("c1", "c1-1", 2), consumer("c2", "c2-1", 2)}}
+	back := Snapshot{Group: g, Consumers: []ConsumerView{consumer("c2", "c2-1", 1)}}
+	wantErr(t, CheckGenerations(prev, back), "c2 (member c2-1) went back from generation 2 to 1")
+	more := Snapshot{Group: g, Consumers: append(slices.Clone(prev.Consumers), consumer("c3", "c3-1", 2))}
+	wantOK(t, CheckGenerations(prev, more))
+}
+
+// TestEdgeStepChangedRefusesMalformedSnapshots: the incremental step
+// validates its snapshot as Step does, also where its incremental
+// ownership check would not fall back to the full one (the same number of
+// consumers, each name found before).
+func TestEdgeStepChangedRefusesMalformedSnapshots(t *testing.T) {
+	g := group(Stable, 1, member("c1-1", t1, "t-0"), member("c2-1", t1))
+	two := []ConsumerView{consumer("c1", "c1-1", 1, "t-0"), consumer("c2", "c2-1", 1)}
+	ck := NewChecker("g")
+	ck.StepChanged(Snapshot{At: 1, Group: g, Consumers: two}, nil)
+	ck.StepChanged(Snapshot{At: 2, Group: g, Consumers: two}, nil)
+	wantOK(t, ck.Err())
+	twice := []ConsumerView{two[0], two[0]}
+	ck.StepChanged(Snapshot{At: 3, Group: g, Consumers: twice}, nil)
+	wantErr(t, ck.Err(), "at 3", "consumer \"c1\" is listed twice")
 }
