@@ -401,3 +401,38 @@ func TestEdgeStepChangedRefusesMalformedSnapshots(t *testing.T) {
 	ck.StepChanged(Snapshot{At: 3, Group: g, Consumers: twice}, nil)
 	wantErr(t, ck.Err(), "at 3", "consumer \"c1\" is listed twice")
 }
+
+// TestEdgeStepChangedOwnership: the incremental exclusive-ownership check
+// sees a double owner that appears without the consumer's partitions
+// changing: the member list changed under it (same length, other ids), or
+// the consumer came alive, took a member id, or reached the generation.
+func TestEdgeStepChangedOwnership(t *testing.T) {
+	c1 := consumer("c1", "c1-1", 1, "t-0")
+	c2 := consumer("c2", "c2-1", 1, "t-0")
+	dead, stranger, behind := c2, c2, c2
+	dead.Alive = false
+	stranger.MemberID = "x-1"
+	behind.Generation, behind.State = 0, ClientUnjoined
+	members := group(Stable, 1, member("c1-1", t1, "t-0"), member("c2-1", t1))
+	for _, tc := range []struct {
+		name         string
+		before       GroupView
+		was, becomes ConsumerView
+	}{
+		{"the member list", group(Stable, 1, member("a-1", t1), member("b-1", t1)), c2, c2},
+		{"alive", members, dead, c2},
+		{"member id", members, stranger, c2},
+		{"generation", members, behind, c2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ck := NewChecker("g")
+			first := Snapshot{At: 1, Group: tc.before, Consumers: []ConsumerView{c1, tc.was}}
+			ck.StepChanged(first, nil)
+			first.At = 2
+			ck.StepChanged(first, nil) // the owners are kept from here
+			wantOK(t, ck.Err())
+			ck.StepChanged(Snapshot{At: 3, Group: members, Consumers: []ConsumerView{c1, tc.becomes}}, nil)
+			wantErr(t, ck.Err(), "at 3: exclusive ownership", "t-0")
+		})
+	}
+}
