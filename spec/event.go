@@ -49,6 +49,7 @@ func init() {
 		&JoinGroupRequest{}, &JoinGroupResponse{}, &SyncGroupRequest{}, &SyncGroupResponse{},
 		&HeartbeatRequest{}, &HeartbeatResponse{}, &LeaveGroupRequest{}, &LeaveGroupResponse{},
 		&OffsetCommitRequest{}, &OffsetCommitResponse{}, &OffsetFetchRequest{}, &OffsetFetchResponse{},
+		&ConsumerGroupHeartbeatRequest{}, &ConsumerGroupHeartbeatResponse{},
 		&Tick{}, &FireTimer{}, &Unload{}, &Stall{}, &Unstall{}, &Close{}, &MetadataUpdate{}, &Consume{}, &Commit{},
 	} {
 		bodyTypes[bodyTypeName(b)] = reflect.TypeOf(b).Elem()

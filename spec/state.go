@@ -109,10 +109,37 @@ func AppendBody(b []byte, body any) []byte {
 		for _, p := range x.Partitions {
 			b = appendStr(appendInts(appendTP(b, p.TopicPartition), p.Offset, int64(p.ErrorCode)), p.Metadata)
 		}
+	case *ConsumerGroupHeartbeatRequest:
+		b = appendStrs(append(b, 13), x.GroupID, x.MemberID)
+		b = appendInts(b, int64(x.MemberEpoch), int64(x.RebalanceTimeoutMs))
+		b = appendOptStr(appendOptStr(appendOptStr(appendOptStr(b, x.InstanceID), x.RackID), x.SubscribedTopicRegex), x.ServerAssignor)
+		b = appendInts(b, boolInt(x.SubscribedTopicNames == nil), int64(len(x.SubscribedTopicNames)))
+		b = appendStrs(b, x.SubscribedTopicNames...)
+		b = appendOptAssignment(b, x.TopicPartitions)
+	case *ConsumerGroupHeartbeatResponse:
+		b = appendInts(append(b, 14), int64(x.ErrorCode), int64(x.MemberEpoch), int64(x.HeartbeatIntervalMs))
+		b = appendOptAssignment(appendStrs(b, x.ErrorMessage, x.MemberID), x.Assignment)
 	default: // a body of another implementation's type: its type and text
 		b = appendStrs(append(b, 0), fmt.Sprintf("%T", body), FormatBody(body))
 	}
 	return b
+}
+
+// appendOptStr appends a nullable string: whether it is null, then its value.
+func appendOptStr(b []byte, s *string) []byte {
+	if s == nil {
+		return appendInts(b, 0)
+	}
+	return appendStr(appendInts(b, 1), *s)
+}
+
+// appendOptAssignment appends a nullable assignment: whether it is null,
+// then its value.
+func appendOptAssignment(b []byte, a Assignment) []byte {
+	if a == nil {
+		return appendInts(b, 0)
+	}
+	return AppendAssignment(appendInts(b, 1), a)
 }
 
 // AppendPartitions appends a list of partitions, in its order.

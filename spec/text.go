@@ -84,6 +84,18 @@ func FormatBody(body any) string {
 		for _, p := range b.Partitions {
 			w.word(fmt.Sprintf("%s=%d", p.TopicPartition, p.Offset))
 		}
+	case *ConsumerGroupHeartbeatRequest:
+		formatCGHeartbeat(&w, b)
+	case *ConsumerGroupHeartbeatResponse:
+		w.kind("ConsumerGroupHeartbeat", b.ErrorCode)
+		w.kv("member", orDash(b.MemberID))
+		w.kv("epoch", b.MemberEpoch)
+		if b.ErrorCode == None {
+			w.kv("interval", b.HeartbeatIntervalMs)
+		}
+		if b.Assignment != nil {
+			w.kv("assignment", b.Assignment.String())
+		}
 	default:
 		if s := formatLocal(body); s != "" {
 			return s
@@ -135,6 +147,37 @@ func (w *textWriter) protocols(ps []Protocol) {
 	if sub.GenerationID >= 0 {
 		w.kv("owned-gen", sub.GenerationID)
 	}
+}
+
+func formatCGHeartbeat(w *textWriter, b *ConsumerGroupHeartbeatRequest) {
+	w.kind("ConsumerGroupHeartbeat")
+	w.member(b.MemberID, deref(b.InstanceID))
+	w.kv("epoch", b.MemberEpoch)
+	if b.RackID != nil {
+		w.kv("rack", *b.RackID)
+	}
+	if b.RebalanceTimeoutMs != -1 {
+		w.kv("rebalance", b.RebalanceTimeoutMs)
+	}
+	if b.SubscribedTopicNames != nil {
+		w.kv("topics", "["+strings.Join(b.SubscribedTopicNames, " ")+"]")
+	}
+	if b.SubscribedTopicRegex != nil {
+		w.kv("regex", *b.SubscribedTopicRegex)
+	}
+	if b.ServerAssignor != nil {
+		w.kv("assignor", *b.ServerAssignor)
+	}
+	if b.TopicPartitions != nil {
+		w.kv("owned", b.TopicPartitions.String())
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }
 
 func orDash(s string) string {

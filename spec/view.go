@@ -133,6 +133,11 @@ type ConsumerView struct {
 	Owned []TopicPartition `json:"owned"`
 	// Protocol is the rebalance protocol the consumer runs.
 	Protocol RebalanceProtocol `json:"protocol"`
+	// GroupProtocol is group.protocol: "" for classic, "consumer" for a
+	// KIP-848 consumer, whose Generation is its member epoch and whose
+	// membership state is AsyncState.
+	GroupProtocol string     `json:"group_protocol,omitempty"`
+	AsyncState    AsyncState `json:"async_state,omitempty"`
 }
 
 // Snapshot is one instant of a composed run: topic metadata, the
