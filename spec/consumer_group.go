@@ -45,6 +45,8 @@ type ConsumerGroupHeartbeatRequest struct {
 	ServerAssignor *string `json:"server_assignor,omitempty"`
 	// TopicPartitions are the partitions the member owns; nil when unchanged.
 	TopicPartitions Assignment `json:"topic_partitions"`
+	// ClientID is the request header's client id.
+	ClientID string `json:"client_id,omitempty"`
 }
 
 // ConsumerGroupHeartbeatResponse answers a ConsumerGroupHeartbeat.

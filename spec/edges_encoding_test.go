@@ -123,15 +123,16 @@ func TestEdgeStateEncoding(t *testing.T) {
 		t.Error("OffsetFetch of all partitions encodes as one of none")
 	}
 	// The layout is pinned on that body, so that a change to it is made on
-	// purpose: its tag, the group, a flag set for all partitions (nil), then
-	// the partitions (varints, signed ones zigzagged).
+	// purpose: its tag, the group, the member id and epoch (v9+), a flag set
+	// for all partitions (nil), then the partitions (varints, signed ones
+	// zigzagged).
 	for _, c := range []struct {
 		parts []TopicPartition
 		want  []byte
 	}{
-		{nil, []byte{11, 1, 'g', 2, 0}},
-		{[]TopicPartition{}, []byte{11, 1, 'g', 0, 0}},
-		{tps("t-3"), []byte{11, 1, 'g', 0, 1, 1, 't', 6}},
+		{nil, []byte{11, 1, 'g', 0, 0, 2, 0}},
+		{[]TopicPartition{}, []byte{11, 1, 'g', 0, 0, 0, 0}},
+		{tps("t-3"), []byte{11, 1, 'g', 0, 0, 0, 1, 1, 't', 6}},
 	} {
 		if got := AppendBody(nil, &OffsetFetchRequest{GroupID: "g", Partitions: c.parts}); !bytes.Equal(got, c.want) {
 			t.Errorf("OffsetFetch of %v encodes as %v, want %v", c.parts, got, c.want)

@@ -165,6 +165,10 @@ type OffsetCommitResponse struct {
 type OffsetFetchRequest struct {
 	GroupID    string           `json:"group_id"`
 	Partitions []TopicPartition `json:"partitions"`
+	// MemberID and MemberEpoch (v9+) identify a consumer group member, whose
+	// epoch the coordinator checks; MemberID "" is the admin path.
+	MemberID    string `json:"member_id,omitempty"`
+	MemberEpoch int32  `json:"member_epoch,omitempty"`
 }
 
 // OffsetFetchPartition is one partition's committed offset, -1 if none.

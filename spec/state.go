@@ -102,7 +102,7 @@ func AppendBody(b []byte, body any) []byte {
 			b = appendInts(appendTP(b, p.TopicPartition), int64(p.ErrorCode))
 		}
 	case *OffsetFetchRequest:
-		b = appendInts(appendStr(append(b, 11), x.GroupID), boolInt(x.Partitions == nil))
+		b = appendInts(appendStrs(append(b, 11), x.GroupID, x.MemberID), int64(x.MemberEpoch), boolInt(x.Partitions == nil))
 		b = AppendPartitions(b, x.Partitions)
 	case *OffsetFetchResponse:
 		b = appendInts(append(b, 12), int64(x.ErrorCode), int64(len(x.Partitions)))
@@ -110,7 +110,7 @@ func AppendBody(b []byte, body any) []byte {
 			b = appendStr(appendInts(appendTP(b, p.TopicPartition), p.Offset, int64(p.ErrorCode)), p.Metadata)
 		}
 	case *ConsumerGroupHeartbeatRequest:
-		b = appendStrs(append(b, 13), x.GroupID, x.MemberID)
+		b = appendStrs(append(b, 13), x.GroupID, x.MemberID, x.ClientID)
 		b = appendInts(b, int64(x.MemberEpoch), int64(x.RebalanceTimeoutMs))
 		b = appendOptStr(appendOptStr(appendOptStr(appendOptStr(b, x.InstanceID), x.RackID), x.SubscribedTopicRegex), x.ServerAssignor)
 		b = appendInts(b, boolInt(x.SubscribedTopicNames == nil), int64(len(x.SubscribedTopicNames)))

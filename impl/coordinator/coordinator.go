@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/kgroup/kgroup/assignors"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
@@ -44,10 +45,30 @@ type Config struct {
 	// OffsetMetadataMaxBytes is offset.metadata.max.bytes, which Kafka
 	// compares with the metadata's length in UTF-16 code units.
 	OffsetMetadataMaxBytes int
+	// The consumer groups' settings (KIP-848): group.consumer.session.timeout.ms,
+	// group.consumer.heartbeat.interval.ms, group.consumer.max.size (0: no
+	// limit) and group.consumer.assignors (nil: uniform, then range).
+	ConsumerSessionTimeoutMs    int32
+	ConsumerHeartbeatIntervalMs int32
+	ConsumerGroupMaxSize        int
+	ConsumerAssignors           []string
+	// mockAssignor, set by tests, computes every target assignment, as
+	// Kafka's tests use a MockPartitionAssignor.
+	mockAssignor assignors.ServerAssignor
 	// Bugs are planted defects, for showing that checkers catch them; none
 	// in the zero value.
 	Bugs mutant.Set
 }
+
+// consumerAssignors is group.consumer.assignors.
+func (c Config) consumerAssignors() []string {
+	if len(c.ConsumerAssignors) == 0 {
+		return defaultConsumerAssignors
+	}
+	return c.ConsumerAssignors
+}
+
+var defaultConsumerAssignors = []string{"uniform", "range"}
 
 // DefaultConfig returns Kafka's defaults.
 func DefaultConfig() Config {
@@ -57,6 +78,9 @@ func DefaultConfig() Config {
 		MaxSessionTimeoutMs:     1800000,
 		NewMemberJoinTimeoutMs:  300000,
 		OffsetMetadataMaxBytes:  4096,
+
+		ConsumerSessionTimeoutMs:    45000,
+		ConsumerHeartbeatIntervalMs: 5000,
 	}
 }
 
@@ -72,6 +96,16 @@ func (c Config) validate() error {
 		return fmt.Errorf("coordinator config: new member join timeout %d must be positive", c.NewMemberJoinTimeoutMs)
 	case c.OffsetMetadataMaxBytes < 0:
 		return fmt.Errorf("coordinator config: offset.metadata.max.bytes %d is negative", c.OffsetMetadataMaxBytes)
+	case c.ConsumerHeartbeatIntervalMs <= 0 || c.ConsumerSessionTimeoutMs <= c.ConsumerHeartbeatIntervalMs:
+		return fmt.Errorf("coordinator config: group.consumer.heartbeat.interval.ms %d must be positive and below group.consumer.session.timeout.ms %d",
+			c.ConsumerHeartbeatIntervalMs, c.ConsumerSessionTimeoutMs)
+	case c.ConsumerGroupMaxSize < 0:
+		return fmt.Errorf("coordinator config: group.consumer.max.size %d is negative", c.ConsumerGroupMaxSize)
+	}
+	for _, n := range c.ConsumerAssignors {
+		if _, err := assignors.ServerByName(n); err != nil {
+			return fmt.Errorf("coordinator config: group.consumer.assignors: %w", err)
+		}
 	}
 	return nil
 }
@@ -90,8 +124,16 @@ type Ready struct {
 
 // Coordinator is the group coordinator for any number of classic groups.
 type Coordinator struct {
-	cfg     Config
-	groups  map[string]*group
+	cfg    Config
+	groups map[string]*group
+	// offsets are every group's committed offsets, by group id, whatever
+	// the group's type (Kafka's OffsetMetadataManager).
+	offsets map[string]*offsetStore
+	// cgroups are the consumer groups (KIP-848); a group id names a group
+	// of one type at most.
+	cgroups map[string]*cgroup
+	// topics is the metadata image: every topic's partition count.
+	topics  map[string]int32
 	timers  timerQueue
 	now     int64
 	nextID  uint64 // numbers new member ids
@@ -110,7 +152,8 @@ func New(cfg Config) (*Coordinator, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Coordinator{cfg: cfg, groups: map[string]*group{}, active: true}, nil
+	return &Coordinator{cfg: cfg, groups: map[string]*group{}, offsets: map[string]*offsetStore{},
+		cgroups: map[string]*cgroup{}, topics: map[string]int32{}, active: true}, nil
 }
 
 // ErrTimeWentBack is returned when an input's time is before an earlier one's.
@@ -149,8 +192,11 @@ func (c *Coordinator) Step(now int64, m spec.Message) (rd Ready, err error) {
 	case *spec.Unload:
 		c.now = now
 		c.unload()
+	case *spec.MetadataUpdate:
+		c.now = now
+		c.updateMetadata(body.Topics)
 	default:
-		return Ready{}, fmt.Errorf("coordinator: input %T is not a request, Tick, FireTimer or Unload", m.Body)
+		return Ready{}, fmt.Errorf("coordinator: input %T is not a request, Tick, FireTimer, Unload or MetadataUpdate", m.Body)
 	}
 	if c.halted != nil {
 		return Ready{}, c.halted
@@ -169,6 +215,9 @@ func (c *Coordinator) handle(p parked, req spec.Request) {
 		c.respond(p, notCoordinator(req))
 		return
 	}
+	if c.classicToConsumerGroup(p, req) {
+		return
+	}
 	switch r := req.(type) {
 	case *spec.JoinGroupRequest:
 		c.join(p, r)
@@ -182,6 +231,8 @@ func (c *Coordinator) handle(p parked, req spec.Request) {
 		c.respond(p, c.commit(r))
 	case *spec.OffsetFetchRequest:
 		c.respond(p, c.fetch(r))
+	case *spec.ConsumerGroupHeartbeatRequest:
+		c.respond(p, c.cgHeartbeat(r))
 	default:
 		c.respond(p, unsupported(req))
 	}
@@ -221,12 +272,22 @@ func (c *Coordinator) fire(t *timer) {
 		}
 	case timerSync:
 		c.expirePendingSync(t.group, t.gen)
+	case timerCGSession:
+		c.expireCGSession(t.cgroup, t.cmember)
+	case timerCGRebalance:
+		c.expireCGRebalance(t.cgroup, t.cmember)
 	}
 }
 
 // Describe returns the group's view; a group that does not exist is an Empty
 // group at generation 0 with no members.
+//
+// A consumer group is described in the classic view's terms (see
+// cgroup.groupView); DescribeConsumerGroup has its own view.
 func (c *Coordinator) Describe(groupID string) spec.GroupView {
+	if g, ok := c.cgroups[groupID]; ok {
+		return g.groupView()
+	}
 	g, ok := c.groups[groupID]
 	if !ok {
 		return spec.GroupView{GroupID: groupID, State: spec.Empty}
@@ -240,6 +301,9 @@ func (c *Coordinator) Describe(groupID string) spec.GroupView {
 // replaces them), so they stay as they were described. The caller must not
 // modify them.
 func (c *Coordinator) DescribeShared(groupID string) spec.GroupView {
+	if g, ok := c.cgroups[groupID]; ok {
+		return g.groupView()
+	}
 	g, ok := c.groups[groupID]
 	if !ok {
 		return spec.GroupView{GroupID: groupID, State: spec.Empty}
@@ -250,8 +314,8 @@ func (c *Coordinator) DescribeShared(groupID string) spec.GroupView {
 // Committed returns the group's committed offsets.
 func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
 	out := map[spec.TopicPartition]int64{}
-	if g, ok := c.groups[groupID]; ok {
-		for tp, o := range g.offsets {
+	if s, ok := c.offsets[groupID]; ok {
+		for tp, o := range s.offsets {
 			out[tp] = o.value
 		}
 	}
@@ -260,8 +324,8 @@ func (c *Coordinator) Committed(groupID string) map[spec.TopicPartition]int64 {
 
 // CommittedOffset returns the group's committed offset of tp, if any.
 func (c *Coordinator) CommittedOffset(groupID string, tp spec.TopicPartition) (int64, bool) {
-	if g, ok := c.groups[groupID]; ok {
-		o, ok := g.offsets[tp]
+	if s, ok := c.offsets[groupID]; ok {
+		o, ok := s.offsets[tp]
 		return o.value, ok
 	}
 	return 0, false
@@ -271,8 +335,8 @@ func (c *Coordinator) CommittedOffset(groupID string, tp spec.TopicPartition) (i
 // commit of a partition, each replayed): a driver that mirrors Committed
 // knows from an unchanged count that its mirror is still exact.
 func (c *Coordinator) OffsetWrites(groupID string) uint64 {
-	if g, ok := c.groups[groupID]; ok {
-		return g.offsetWrites
+	if s, ok := c.offsets[groupID]; ok {
+		return s.writes
 	}
 	return 0
 }
@@ -301,6 +365,7 @@ func (c *Coordinator) unload() {
 		c.timers.disarm(&g.syncTimer)
 		c.transition(g, spec.Dead)
 	}
+	c.unloadCG()
 	c.active = false
 }
 
@@ -318,6 +383,8 @@ func notCoordinator(req spec.Request) spec.Response {
 		return commitError(r, spec.NotCoordinator)
 	case *spec.OffsetFetchRequest:
 		return &spec.OffsetFetchResponse{ErrorCode: spec.NotCoordinator}
+	case *spec.ConsumerGroupHeartbeatRequest:
+		return &spec.ConsumerGroupHeartbeatResponse{ErrorCode: spec.NotCoordinator}
 	}
 	return unsupported(req)
 }
@@ -326,7 +393,7 @@ func notCoordinator(req spec.Request) spec.Response {
 func served(req spec.Request) bool {
 	switch req.(type) {
 	case *spec.JoinGroupRequest, *spec.SyncGroupRequest, *spec.HeartbeatRequest, *spec.LeaveGroupRequest,
-		*spec.OffsetCommitRequest, *spec.OffsetFetchRequest:
+		*spec.OffsetCommitRequest, *spec.OffsetFetchRequest, *spec.ConsumerGroupHeartbeatRequest:
 		return true
 	}
 	return false

@@ -84,19 +84,11 @@ type group struct {
 	initialRemainingMs   int64
 	initialDelayRunning  bool
 	joinTimer, syncTimer timer
-	offsets              map[spec.TopicPartition]offset
-	offsetWrites         uint64        // offsets applied, ever: a statistic, not state
-	planted              *plantedState // what planted bugs keep; nil without them
-}
-
-type offset struct {
-	value    int64
-	metadata string
 }
 
 func newGroup(id string) *group {
 	g := &group{id: id, state: spec.Empty, members: map[string]*member{}, pending: map[string]*pendingMember{},
-		static: map[string]string{}, pendingSync: map[string]bool{}, offsets: map[spec.TopicPartition]offset{},
+		static: map[string]string{}, pendingSync: map[string]bool{},
 		supporters: map[string]int{}}
 	g.joinTimer = newTimer(timerJoin, g, nil)
 	g.syncTimer = newTimer(timerSync, g, nil)
@@ -240,12 +232,6 @@ func (g *group) member(memberID, instanceID string) (*member, spec.ErrorCode) {
 		return nil, spec.UnknownMemberID
 	}
 	return m, spec.None
-}
-
-// apply sets a committed offset, as replaying its record does.
-func (g *group) apply(r *OffsetRecord) {
-	g.offsets[r.TopicPartition] = offset{value: r.Offset, metadata: r.Metadata}
-	g.offsetWrites++
 }
 
 // view is the group as spec describes it; shared: the view shares the

@@ -187,7 +187,7 @@ func TestLoadRejectsRecordsNoCoordinatorWrites(t *testing.T) {
 		rec  Record
 		want string
 	}{
-		{Record{}, "record 0: must hold exactly one of group and offset"},
+		{Record{}, "record 0: must hold exactly one kind of record"},
 		{Record{Offset: &OffsetRecord{GroupID: "g", TopicPartition: spec.TopicPartition{Topic: "t", Partition: -1}}}, "partition -1"},
 		{Record{Offset: &OffsetRecord{TopicPartition: spec.TopicPartition{Topic: "t"}}}, `offset record of group ""`},
 		{group(-1, "", ""), "generation -1; want one from 0 to 1073741824"},

@@ -9,6 +9,12 @@ import (
 // commitOffset and ClassicGroup.validateOffsetCommit). Kafka never checks that
 // a committed offset is at least the previous one, and neither do we.
 func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResponse {
+	if cg, ok := c.cgroups[r.GroupID]; ok {
+		if code := cg.validateCommit(r); code != spec.None {
+			return commitError(r, code)
+		}
+		return c.storeOffsets(r)
+	}
 	g, ok := c.groups[r.GroupID]
 	if !ok {
 		if r.GenerationID >= 0 {
@@ -23,18 +29,7 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 	if code != spec.None {
 		return commitError(r, code)
 	}
-	resp := newCommitResponse(len(r.Offsets))
-	for _, o := range r.Offsets {
-		code := spec.None
-		if metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes) {
-			code = spec.OffsetMetadataTooLarge
-		} else {
-			rec := c.newOffsetRecord()
-			*rec = OffsetRecord{GroupID: g.id, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}
-			c.store(g, r.MemberID, rec)
-		}
-		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
-	}
+	resp := c.storeOffsets(r)
 	// A commit in Stable or PreparingRebalance also keeps the member alive.
 	if m == nil {
 		m = g.members[r.MemberID]
@@ -43,6 +38,56 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 		c.timers.arm(&m.session, c.now+int64(m.sessionTimeoutMs))
 	}
 	return resp
+}
+
+// storeOffsets writes the accepted commit's offsets, partition by partition.
+func (c *Coordinator) storeOffsets(r *spec.OffsetCommitRequest) *spec.OffsetCommitResponse {
+	resp := newCommitResponse(len(r.Offsets))
+	for _, o := range r.Offsets {
+		code := spec.None
+		if metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes) {
+			code = spec.OffsetMetadataTooLarge
+		} else {
+			rec := c.newOffsetRecord()
+			*rec = OffsetRecord{GroupID: r.GroupID, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}
+			c.store(c.offsetStore(r.GroupID), r.MemberID, rec)
+		}
+		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: o.TopicPartition, ErrorCode: code})
+	}
+	return resp
+}
+
+// validateCommit is ConsumerGroup.validateOffsetCommit for a
+// non-transactional commit of OffsetCommit v9+: the epoch must be the
+// member's current one exactly. Nothing checks that the member owns the
+// partitions it commits, and the commit does not extend its session.
+func (g *cgroup) validateCommit(r *spec.OffsetCommitRequest) spec.ErrorCode {
+	if r.GenerationID < 0 && len(g.members) == 0 {
+		return spec.None
+	}
+	m, ok := g.members[r.MemberID]
+	switch {
+	case !ok:
+		return spec.UnknownMemberID
+	case r.GenerationID != m.epoch:
+		return spec.StaleMemberEpoch
+	}
+	return spec.None
+}
+
+// validateFetch is ConsumerGroup.validateOffsetFetch.
+func (g *cgroup) validateFetch(r *spec.OffsetFetchRequest) spec.ErrorCode {
+	if r.MemberID == "" {
+		return spec.None
+	}
+	m, ok := g.members[r.MemberID]
+	switch {
+	case !ok:
+		return spec.UnknownMemberID
+	case r.MemberEpoch != m.epoch:
+		return spec.StaleMemberEpoch
+	}
+	return spec.None
 }
 
 // validateCommit is ClassicGroup.validateOffsetCommit for non-transactional
@@ -117,21 +162,31 @@ func commitError(r *spec.OffsetCommitRequest, code spec.ErrorCode) *spec.OffsetC
 // the group has committed.
 func (c *Coordinator) fetch(r *spec.OffsetFetchRequest) *spec.OffsetFetchResponse {
 	resp := &spec.OffsetFetchResponse{}
-	g := c.groups[r.GroupID]
-	if g != nil && g.state == spec.Dead {
-		g = nil
+	found := false
+	if g := c.groups[r.GroupID]; g != nil && g.state != spec.Dead {
+		found = true
+	}
+	if g := c.cgroups[r.GroupID]; g != nil {
+		if code := g.validateFetch(r); code != spec.None {
+			return &spec.OffsetFetchResponse{ErrorCode: code}
+		}
+		found = true
+	}
+	store := c.offsets[r.GroupID]
+	if !found {
+		store = nil
 	}
 	tps := r.Partitions
-	if tps == nil && g != nil {
-		for tp := range g.offsets {
+	if tps == nil && store != nil {
+		for tp := range store.offsets {
 			tps = append(tps, tp)
 		}
 		spec.SortPartitions(tps)
 	}
 	for _, tp := range tps {
 		p := spec.OffsetFetchPartition{TopicPartition: tp, Offset: -1}
-		if g != nil {
-			if o, found := c.committed(g, tp); found {
+		if store != nil {
+			if o, found := c.committed(store, tp); found {
 				p.Offset, p.Metadata = o.value, o.metadata
 			}
 		}

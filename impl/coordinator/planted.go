@@ -26,7 +26,7 @@ type heldKey struct {
 
 // store persists and applies one accepted offset: its record, then what
 // replaying the record does.
-func (c *Coordinator) store(g *group, member string, rec *OffsetRecord) {
+func (c *Coordinator) store(g *offsetStore, member string, rec *OffsetRecord) {
 	switch {
 	case c.cfg.Bugs.Has(mutant.UnpersistedCommit):
 		g.apply(rec) // acknowledged, applied, never written
@@ -49,7 +49,7 @@ func (c *Coordinator) store(g *group, member string, rec *OffsetRecord) {
 }
 
 // committed is the group's committed offset of tp, as a fetch reads it.
-func (c *Coordinator) committed(g *group, tp spec.TopicPartition) (offset, bool) {
+func (c *Coordinator) committed(g *offsetStore, tp spec.TopicPartition) (offset, bool) {
 	if !c.cfg.Bugs.Has(mutant.StaleFetchCache) {
 		o, ok := g.offsets[tp]
 		return o, ok
@@ -65,7 +65,7 @@ func (c *Coordinator) committed(g *group, tp spec.TopicPartition) (offset, bool)
 	return o, ok
 }
 
-func (g *group) plantedState() *plantedState {
+func (g *offsetStore) plantedState() *plantedState {
 	if g.planted == nil {
 		g.planted = &plantedState{fetchCache: map[spec.TopicPartition]offset{}, held: map[heldKey]*OffsetRecord{}}
 	}

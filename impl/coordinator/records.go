@@ -10,10 +10,19 @@ import (
 )
 
 // Record is one entry of the coordinator's log (Kafka's __consumer_offsets
-// partition). Exactly one field is set.
+// partition). Exactly one field is set: a classic group's metadata or its
+// tombstone, an offset, or one of a consumer group's records
+// (cg_records.go).
 type Record struct {
-	Group  *GroupRecord  `json:"group,omitempty"`
-	Offset *OffsetRecord `json:"offset,omitempty"`
+	Group          *GroupRecord          `json:"group,omitempty"`
+	Offset         *OffsetRecord         `json:"offset,omitempty"`
+	GroupTombstone *GroupTombstone       `json:"group_tombstone,omitempty"`
+	CGMetadata     *CGMetadataRecord     `json:"cg_metadata,omitempty"`
+	CGSubscription *CGSubscriptionRecord `json:"cg_subscription,omitempty"`
+	CGMember       *CGMemberRecord       `json:"cg_member,omitempty"`
+	CGTarget       *CGTargetRecord       `json:"cg_target,omitempty"`
+	CGTargetEpoch  *CGTargetEpochRecord  `json:"cg_target_epoch,omitempty"`
+	CGCurrent      *CGCurrentRecord      `json:"cg_current,omitempty"`
 }
 
 // GroupRecord is Kafka's GroupMetadataValue: a classic group as persisted
@@ -63,6 +72,9 @@ func (r Record) String() string {
 	case r.Offset != nil:
 		return fmt.Sprintf("offset %s %s=%d", r.Offset.GroupID, r.Offset.TopicPartition, r.Offset.Offset)
 	}
+	if s := r.cgString(); s != "" {
+		return s
+	}
 	return "empty record"
 }
 
@@ -89,13 +101,22 @@ func groupRecord(g *group) Record {
 
 // replay applies one record. Offsets change only here, on the live path as on
 // Load; group records rebuild a group as Kafka loads it.
-func (c *Coordinator) replay(r Record) {
+func (c *Coordinator) replay(r Record) error {
 	switch {
 	case r.Offset != nil:
-		c.group(r.Offset.GroupID).apply(r.Offset)
+		if !c.exists(r.Offset.GroupID) {
+			c.group(r.Offset.GroupID)
+		}
+		c.offsetStore(r.Offset.GroupID).apply(r.Offset)
 	case r.Group != nil:
+		if _, ok := c.cgroups[r.Group.GroupID]; ok {
+			return fmt.Errorf("classic group record for %s, a consumer group", r.Group.GroupID)
+		}
 		c.replayGroup(r.Group)
+	default:
+		return c.replayCG(r)
 	}
+	return nil
 }
 
 func (c *Coordinator) group(id string) *group {
@@ -110,9 +131,7 @@ func (c *Coordinator) group(id string) *group {
 // replayGroup is GroupMetadataManager.replay for GroupMetadataValue: the group
 // comes back Stable if it has members, else Empty; offsets are kept.
 func (c *Coordinator) replayGroup(rec *GroupRecord) {
-	old := c.group(rec.GroupID)
 	g := newGroup(rec.GroupID)
-	g.offsets, g.offsetWrites = old.offsets, old.offsetWrites
 	g.generation, g.transitionGen = rec.Generation, rec.Generation
 	g.protocolType, g.protocolName, g.leader = rec.ProtocolType, rec.Protocol, rec.Leader
 	for _, rm := range rec.Members {
@@ -156,8 +175,10 @@ const MaxGeneration = 1 << 30
 // session timeout); an offset of no group or no partition.
 func (r Record) validate() error {
 	switch {
-	case (r.Group == nil) == (r.Offset == nil):
-		return errors.New("must hold exactly one of group and offset")
+	case r.recordCount() != 1:
+		return errors.New("must hold exactly one kind of record")
+	case r.Group == nil && r.Offset == nil:
+		return r.validateCG()
 	case r.Offset != nil:
 		o := r.Offset
 		if o.GroupID == "" || o.Topic == "" || o.Partition < 0 {
@@ -225,8 +246,11 @@ func Load(cfg Config, now int64, records []Record) (*Coordinator, Ready, error) 
 		if err := r.validate(); err != nil {
 			return nil, Ready{}, fmt.Errorf("coordinator: record %d: %w", i, err)
 		}
-		c.replay(r)
+		if err := c.replay(r); err != nil {
+			return nil, Ready{}, fmt.Errorf("coordinator: record %d: %w", i, err)
+		}
 	}
+	c.loadConsumerGroups(now)
 	for _, id := range spec.SortedKeys(c.groups) {
 		g := c.groups[id]
 		for _, m := range g.byAdmission() {

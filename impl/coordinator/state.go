@@ -21,11 +21,26 @@ func (c *Coordinator) AppendState(b []byte, f spec.StateFrame) []byte {
 	cfg := c.cfg
 	b = canon.Ints(b, int64(cfg.GroupMaxSize), cfg.InitialRebalanceDelayMs, int64(cfg.MinSessionTimeoutMs),
 		int64(cfg.MaxSessionTimeoutMs), cfg.NewMemberJoinTimeoutMs, int64(cfg.OffsetMetadataMaxBytes), int64(cfg.Bugs))
+	b = canon.Ints(b, int64(cfg.ConsumerSessionTimeoutMs), int64(cfg.ConsumerHeartbeatIntervalMs),
+		int64(cfg.ConsumerGroupMaxSize), int64(len(cfg.ConsumerAssignors)))
+	b = canon.Strs(b, cfg.ConsumerAssignors...)
 	b = canon.Int(canon.Bool(b, c.active), int64(c.nextID))
 	e := stateEncoder{f: f, rank: c.timerRanks()}
 	b = canon.Int(b, int64(len(c.groups)))
 	for _, id := range spec.SortedKeys(c.groups) {
 		b = e.group(b, c.groups[id])
+	}
+	b = canon.Int(b, int64(len(c.cgroups)))
+	for _, id := range spec.SortedKeys(c.cgroups) {
+		b = e.cgroup(b, c.cgroups[id])
+	}
+	b = canon.Int(b, int64(len(c.topics)))
+	for _, t := range spec.SortedKeys(c.topics) {
+		b = canon.Int(canon.Str(b, t), int64(c.topics[t]))
+	}
+	b = canon.Int(b, int64(len(c.offsets)))
+	for _, id := range spec.SortedKeys(c.offsets) {
+		b = c.offsets[id].appendState(canon.Str(b, id))
 	}
 	return b
 }
@@ -33,12 +48,16 @@ func (c *Coordinator) AppendState(b []byte, f spec.StateFrame) []byte {
 // timerRanks numbers the live timers in firing order.
 func (c *Coordinator) timerRanks() map[*timer]int64 {
 	var live []*timer
+	add := func(t *timer) {
+		if t.at != disarmed {
+			live = append(live, t)
+		}
+	}
 	for _, g := range c.groups {
-		g.eachTimer(func(t *timer) {
-			if t.at != disarmed {
-				live = append(live, t)
-			}
-		})
+		g.eachTimer(add)
+	}
+	for _, g := range c.cgroups {
+		g.eachTimer(add)
 	}
 	slices.SortFunc(live, func(a, b *timer) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
 	rank := make(map[*timer]int64, len(live))
@@ -89,15 +108,7 @@ func (e stateEncoder) group(b []byte, g *group) []byte {
 	}
 	b = canon.Int(b, int64(len(g.pendingSync)))
 	b = canon.Strs(b, spec.SortedKeys(g.pendingSync)...)
-	offsets := make(map[spec.TopicPartition]int64, len(g.offsets))
-	for tp, o := range g.offsets {
-		offsets[tp] = o.value
-	}
-	b = canon.Offsets(b, offsets)
-	for _, tp := range sortedPartitions(g.offsets) {
-		b = canon.Str(b, g.offsets[tp].metadata)
-	}
-	return g.planted.appendState(b)
+	return b
 }
 
 func (e stateEncoder) member(b []byte, m *member) []byte {
@@ -143,6 +154,10 @@ func (c *Coordinator) Clone() *Coordinator {
 	n := &Coordinator{cfg: c.cfg, groups: make(map[string]*group, len(c.groups)), now: c.now,
 		nextID: c.nextID, nextSeq: c.nextSeq, active: c.active}
 	n.timers.seq = c.timers.seq
+	n.offsets = make(map[string]*offsetStore, len(c.offsets))
+	for id, s := range c.offsets {
+		n.offsets[id] = s.clone()
+	}
 	for id, g := range c.groups {
 		ng := g.clone()
 		n.groups[id] = ng
@@ -156,6 +171,19 @@ func (c *Coordinator) Clone() *Coordinator {
 			}
 		})
 	}
+	n.cgroups = make(map[string]*cgroup, len(c.cgroups))
+	for id, g := range c.cgroups {
+		ng := g.clone()
+		n.cgroups[id] = ng
+		ng.eachTimer(func(t *timer) {
+			t.index = -1
+			if t.at != disarmed {
+				t.queued, t.qseq = t.at, t.seq
+				n.timers.h = append(n.timers.h, t)
+			}
+		})
+	}
+	n.topics = maps.Clone(c.topics)
 	for i, t := range n.timers.h {
 		t.index = i
 	}
@@ -180,8 +208,37 @@ func (g *group) clone() *group {
 	ng.static = maps.Clone(g.static)
 	ng.pendingSync = maps.Clone(g.pendingSync)
 	ng.supporters = maps.Clone(g.supporters)
-	ng.offsets = maps.Clone(g.offsets)
-	ng.planted = g.planted.clone()
 	ng.joinTimer.group, ng.syncTimer.group = &ng, &ng
 	return &ng
+}
+
+// cgroup writes a consumer group: everything but the refresh flag, which
+// only saves recomputing subscription metadata that has not changed.
+func (e stateEncoder) cgroup(b []byte, g *cgroup) []byte {
+	b = canon.Ints(canon.Str(b, g.id), int64(g.epoch), int64(g.assignmentEpoch))
+	b = canon.Bool(b, g.dead)
+	b = canon.Int(b, int64(len(g.subscribed)))
+	for _, t := range spec.SortedKeys(g.subscribed) {
+		b = canon.Int(canon.Str(b, t), int64(g.subscribed[t]))
+	}
+	ms := g.byID()
+	b = canon.Int(b, int64(len(ms)))
+	for _, m := range ms {
+		b = canon.Strs(b, m.id, m.instanceID, m.rackID, m.clientID, m.regex, m.serverAssignor)
+		b = canon.Int(b, int64(len(m.topics)))
+		b = canon.Strs(b, m.topics...)
+		b = canon.Ints(b, int64(m.rebalanceTimeoutMs), int64(m.state), int64(m.epoch), int64(m.prevEpoch))
+		b = spec.AppendAssignment(spec.AppendAssignment(b, m.assigned), m.pendingRevocation)
+		b = e.timer(b, &m.session)
+		if b = e.timer(b, &m.rebalance); m.rebalance.at != disarmed {
+			b = canon.Int(b, int64(m.rebalanceEpoch))
+		}
+	}
+	// Targets of members that left are tombstoned with them; write them all.
+	b = canon.Int(b, int64(len(g.target)))
+	for _, id := range spec.SortedKeys(g.target) {
+		b = spec.AppendAssignment(canon.Str(b, id), g.target[id])
+	}
+	// static and partitionEpoch follow from the members.
+	return b
 }

@@ -10,6 +10,8 @@ const (
 	timerPendingSession                  // a KIP-394 pending member never came back
 	timerJoin                            // the join phase's rebalance timeout or initial delay
 	timerSync                            // members did not sync in time
+	timerCGSession                       // a consumer group member's session expired
+	timerCGRebalance                     // a consumer group member did not revoke in time
 )
 
 // timer is one deadline, embedded in the member or group it belongs to.
@@ -39,12 +41,20 @@ type timer struct {
 	member *member
 	pendID string // the pending member, for timerPendingSession
 	gen    int32  // the generation armed for, for timerSync
+	// cgroup and cmember are the consumer group and member of the
+	// consumer group timers.
+	cgroup  *cgroup
+	cmember *cmember
 }
 
 const disarmed = -1
 
 func newTimer(kind timerKind, g *group, m *member) timer {
 	return timer{at: disarmed, index: -1, kind: kind, group: g, member: m}
+}
+
+func newCGTimer(kind timerKind, g *cgroup, m *cmember) timer {
+	return timer{at: disarmed, index: -1, kind: kind, cgroup: g, cmember: m}
 }
 
 // timerQueue orders timers by (deadline, arming order), so firing order is a

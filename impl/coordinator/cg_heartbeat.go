@@ -1,0 +1,360 @@
+package coordinator
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/spec"
+)
+
+// ConsumerGroupHeartbeat (GroupMetadataManager.consumerGroupHeartbeat and
+// consumerGroupLeave in Kafka 4.0). A handler reads the group as it is,
+// builds the member's next state in a local copy, and collects records;
+// only when it succeeds are the records written and replayed, so that a
+// request that fails halfway changes nothing, as Kafka discards the
+// records of a request that throws.
+
+// cgFail is a failed heartbeat: the error code and Kafka's message.
+type cgFail struct {
+	code spec.ErrorCode
+	msg  string
+}
+
+func failf(code spec.ErrorCode, format string, args ...any) *cgFail {
+	return &cgFail{code, fmt.Sprintf(format, args...)}
+}
+
+func (f *cgFail) response() *spec.ConsumerGroupHeartbeatResponse {
+	return &spec.ConsumerGroupHeartbeatResponse{ErrorCode: f.code, ErrorMessage: f.msg}
+}
+
+// cgHeartbeat answers one ConsumerGroupHeartbeat.
+func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.ConsumerGroupHeartbeatResponse {
+	if f := c.validateCGHeartbeat(r); f != nil {
+		return f.response()
+	}
+	var resp *spec.ConsumerGroupHeartbeatResponse
+	var recs []Record
+	var f *cgFail
+	if r.MemberEpoch == spec.LeaveEpoch || r.MemberEpoch == spec.StaticLeaveEpoch {
+		resp, recs, f = c.cgLeave(r)
+	} else {
+		resp, recs, f = c.cgJoinOrBeat(r)
+	}
+	if f != nil {
+		return f.response()
+	}
+	c.commitCG(recs)
+	c.afterCGHeartbeat(r, resp)
+	return resp
+}
+
+// commitCG writes records and replays them: the only way a consumer group
+// changes.
+func (c *Coordinator) commitCG(recs []Record) {
+	for _, rec := range recs {
+		c.record(rec)
+		if err := c.replayCG(rec); err != nil {
+			assert.Fail("coordinator: replaying %s: %v", rec, err)
+		}
+	}
+}
+
+// validateCGHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid.
+func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *cgFail {
+	empty := func(s *string) bool { return s != nil && *s == "" }
+	switch {
+	case r.GroupID == "":
+		return failf(spec.InvalidRequest, "GroupId can't be empty.")
+	case empty(r.InstanceID):
+		return failf(spec.InvalidRequest, "InstanceId can't be empty.")
+	case empty(r.RackID):
+		return failf(spec.InvalidRequest, "RackId can't be empty.")
+	case r.SubscribedTopicRegex != nil:
+		return failf(spec.InvalidRequest, "SubscribedTopicRegex is not supported yet.")
+	}
+	switch e := r.MemberEpoch; {
+	case e > 0 || e == spec.LeaveEpoch:
+		if r.MemberID == "" {
+			return failf(spec.InvalidRequest, "MemberId can't be empty.")
+		}
+	case e == spec.JoinEpoch:
+		switch {
+		case r.RebalanceTimeoutMs == -1:
+			return failf(spec.InvalidRequest, "RebalanceTimeoutMs must be provided in first request.")
+		case r.TopicPartitions == nil || r.TopicPartitions.Len() > 0:
+			return failf(spec.InvalidRequest, "TopicPartitions must be empty when (re-)joining.")
+		case len(r.SubscribedTopicNames) == 0:
+			return failf(spec.InvalidRequest, "SubscribedTopicNames must be set in first request.")
+		}
+	case e == spec.StaticLeaveEpoch:
+		if r.MemberID == "" {
+			return failf(spec.InvalidRequest, "MemberId can't be empty.")
+		}
+		if r.InstanceID == nil {
+			return failf(spec.InvalidRequest, "InstanceId can't be null.")
+		}
+	default:
+		return failf(spec.InvalidRequest, "MemberEpoch is invalid.")
+	}
+	if r.ServerAssignor != nil && !slices.Contains(c.cfg.consumerAssignors(), *r.ServerAssignor) {
+		return failf(spec.UnsupportedAssignor, "ServerAssignor %s is not supported. Supported assignors: %s.",
+			*r.ServerAssignor, joinNames(c.cfg.consumerAssignors()))
+	}
+	if r.RebalanceTimeoutMs < -1 || r.RebalanceTimeoutMs == 0 {
+		// Kafka takes any value; kgroup bounds what comes from outside.
+		return failf(spec.InvalidRequest, "RebalanceTimeoutMs %d must be positive or -1.", r.RebalanceTimeoutMs)
+	}
+	return nil
+}
+
+// cgGroupFor is getOrMaybeCreateConsumerGroup for a heartbeat: the group,
+// or a new empty one (not yet stored: its records create it) when the
+// member joins. recs gets the tombstone of an Empty classic group the new
+// consumer group replaces.
+func (c *Coordinator) cgGroupFor(id string, create bool, recs *[]Record) (*cgroup, *cgFail) {
+	if g, ok := c.cgroups[id]; ok {
+		return g, nil
+	}
+	cg, classic := c.groups[id]
+	switch {
+	case !classic && !create:
+		return nil, failf(spec.GroupIDNotFound, "Consumer group %s not found.", id)
+	case !classic:
+		return newCGroup(id), nil
+	case create && cg.state == spec.Empty && len(cg.members) == 0:
+		*recs = append(*recs, Record{GroupTombstone: &GroupTombstone{GroupID: id}})
+		return newCGroup(id), nil
+	}
+	// Kafka converts a classic group whose members all use the consumer
+	// protocol embedded in the classic one (the online upgrade); kgroup
+	// does not, and answers as Kafka does when it cannot.
+	return nil, failf(spec.GroupIDNotFound, "Group %s is not a consumer group.", id)
+}
+
+// cgJoinOrBeat handles a heartbeat of epoch 0 or more.
+func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec.ConsumerGroupHeartbeatResponse, []Record, *cgFail) {
+	var recs []Record
+	g, f := c.cgGroupFor(r.GroupID, r.MemberEpoch == spec.JoinEpoch, &recs)
+	if f != nil {
+		return nil, nil, f
+	}
+	if max := c.cfg.ConsumerGroupMaxSize; max > 0 && g.members[r.MemberID] == nil && len(g.members) >= max {
+		return nil, nil, failf(spec.GroupMaxSizeReached, "The consumer group has reached its maximum capacity of %d members.", max)
+	}
+	memberID := r.MemberID
+	if memberID == "" {
+		memberID = c.newMemberID(clientPrefix(r.ClientID))
+	}
+	old, replaced, f := c.cgLookup(g, r, memberID, &recs)
+	if f != nil {
+		return nil, nil, f
+	}
+	upd := updatedMember(old, r)
+	t := targetStep{g: g, member: upd, replaced: replaced}
+	if !sameSubscription(old, upd) || !old.sameSettings(upd) {
+		recs = append(recs, cgMemberRecord(g.id, upd))
+	}
+	epoch := g.epoch
+	if !sameSubscription(old, upd) || g.refresh {
+		subscribed := c.subscriptionMetadata(t.members())
+		bump := !sameSubscription(old, upd)
+		if !equalCounts(subscribed, g.subscribed) {
+			bump = true
+			recs = append(recs, cgSubscriptionRecord(g.id, subscribed))
+		}
+		if bump {
+			epoch++
+			recs = append(recs, cgEpochRecord(g.id, epoch))
+		}
+		t.subscribed = subscribed
+	} else {
+		t.subscribed = g.subscribed
+	}
+	targetEpoch, target := g.assignmentEpoch, g.targetFor(upd.id, upd.instanceID)
+	if epoch > g.assignmentEpoch {
+		var err error
+		if target, err = c.computeTarget(&t, epoch, &recs); err != nil {
+			return nil, nil, failf(spec.UnknownServerError, "Failed to compute a new target assignment for epoch %d: %v", epoch, err)
+		}
+		targetEpoch = epoch
+	}
+	if !upd.reconciledTo(targetEpoch) {
+		next, code := reconcile(upd.memberAssignment, targetEpoch, target, g.currentPartitionEpoch, r.TopicPartitions)
+		if code != spec.None {
+			return nil, nil, failf(code, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
+		}
+		if !next.equal(upd.memberAssignment) {
+			upd.memberAssignment = next
+			recs = append(recs, cgCurrentRecord(g.id, upd))
+		}
+	}
+	resp := &spec.ConsumerGroupHeartbeatResponse{MemberID: upd.id, MemberEpoch: upd.epoch,
+		HeartbeatIntervalMs: c.cfg.ConsumerHeartbeatIntervalMs}
+	if r.IsFull() || !old.assigned.Equal(upd.assigned) {
+		resp.Assignment = upd.assigned.Clone()
+	}
+	return resp, recs, nil
+}
+
+// afterCGHeartbeat arms the member's timers once its records are replayed:
+// the session timer always (the heartbeat is the member's sign of life),
+// the rebalance timer while it has partitions to revoke.
+func (c *Coordinator) afterCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest, resp *spec.ConsumerGroupHeartbeatResponse) {
+	if resp.MemberEpoch < 0 {
+		return // it left
+	}
+	m := c.cgroups[r.GroupID].members[resp.MemberID]
+	c.timers.arm(&m.session, c.now+int64(c.cfg.ConsumerSessionTimeoutMs))
+	switch {
+	case m.state != spec.MemberUnrevokedPartitions:
+		c.timers.disarm(&m.rebalance)
+	case m.rebalance.at == disarmed || m.rebalanceEpoch != m.epoch:
+		m.rebalanceEpoch = m.epoch
+		c.timers.arm(&m.rebalance, c.now+int64(m.rebalanceTimeoutMs))
+	}
+}
+
+// cgLookup finds the member a heartbeat is from
+// (getOrMaybeSubscribeDynamicConsumerGroupMember and …Static…), as a copy
+// to update. A static member rejoining in place of one that left with
+// epoch -2 takes over its assignment: replaced is the member it replaces,
+// whose removal and the new member's records go to recs.
+func (c *Coordinator) cgLookup(g *cgroup, r *spec.ConsumerGroupHeartbeatRequest, memberID string,
+	recs *[]Record) (m *cmember, replaced *cmember, f *cgFail) {
+	join := r.MemberEpoch == spec.JoinEpoch
+	if r.InstanceID == nil {
+		m, ok := g.members[memberID]
+		if !ok {
+			if !join {
+				return nil, nil, failf(spec.UnknownMemberID, "Member %s is not a member of group %s.", memberID, g.id)
+			}
+			return newCMember(g, memberID), nil, nil
+		}
+		return m.copy(), nil, checkEpoch(m, r)
+	}
+	inst := *r.InstanceID
+	holder := g.staticMember(inst)
+	switch {
+	case join && holder == nil:
+		if m, ok := g.members[memberID]; ok {
+			return m.copy(), nil, nil
+		}
+		return newCMember(g, memberID), nil, nil
+	case join:
+		if holder.epoch != spec.StaticLeaveEpoch {
+			return nil, nil, failf(spec.UnreleasedInstanceID, "Static member %s with instance id %s cannot join the group because the instance id is owned by %s member.",
+				memberID, inst, holder.id)
+		}
+		n := holder.copy()
+		n.id, n.epoch, n.prevEpoch = memberID, 0, 0
+		*recs = append(*recs, cgRemoveMemberRecords(g.id, holder.id)...)
+		*recs = append(*recs, cgMemberRecord(g.id, n), cgTargetRecord(g.id, n.id, g.targetOf(holder.id)), cgCurrentRecord(g.id, n))
+		return n, holder, nil
+	case holder == nil:
+		return nil, nil, failf(spec.UnknownMemberID, "Instance id %s is unknown.", inst)
+	case holder.id != memberID:
+		return nil, nil, failf(spec.FencedInstanceID, "Static member %s with instance id %s is not the member %s.", memberID, inst, holder.id)
+	}
+	return holder.copy(), nil, checkEpoch(holder, r)
+}
+
+// checkEpoch is throwIfConsumerGroupMemberEpochIsInvalid: an epoch ahead
+// of the member's is fenced; one behind is accepted only if it is the
+// previous epoch and the member owns no more than it is assigned (the
+// response that bumped its epoch was lost).
+func checkEpoch(m *cmember, r *spec.ConsumerGroupHeartbeatRequest) *cgFail {
+	switch e := r.MemberEpoch; {
+	case e > m.epoch:
+		return failf(spec.FencedMemberEpoch, "The consumer group member has a greater member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", e, m.epoch)
+	case e < m.epoch && (e != m.prevEpoch || !isSubset(r.TopicPartitions, m.assigned)):
+		return failf(spec.FencedMemberEpoch, "The consumer group member has a smaller member epoch (%d) than the one known by the group coordinator (%d). The member must abandon all its partitions and rejoin.", e, m.epoch)
+	}
+	return nil
+}
+
+// isSubset is GroupMetadataManager.isSubset: owned (nil counts as empty)
+// within assigned.
+func isSubset(owned, assigned spec.Assignment) bool {
+	for t, ps := range owned {
+		for _, p := range ps {
+			if !slices.Contains(assigned[t], p) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// updatedMember is the member with the request's non-null fields
+// (ConsumerGroupMember.Builder's maybeUpdate… calls).
+func updatedMember(old *cmember, r *spec.ConsumerGroupHeartbeatRequest) *cmember {
+	m := old.copy()
+	if r.InstanceID != nil {
+		m.instanceID = *r.InstanceID
+	}
+	if r.RackID != nil {
+		m.rackID = *r.RackID
+	}
+	if r.RebalanceTimeoutMs != -1 {
+		m.rebalanceTimeoutMs = r.RebalanceTimeoutMs
+	}
+	if r.ServerAssignor != nil {
+		m.serverAssignor = *r.ServerAssignor
+	}
+	if r.SubscribedTopicNames != nil {
+		m.topics = sortedSet(r.SubscribedTopicNames)
+	}
+	m.clientID = r.ClientID
+	return m
+}
+
+// copy returns a copy of the member's fields, detached from its timers.
+func (m *cmember) copy() *cmember {
+	n := *m
+	n.topics = slices.Clone(m.topics)
+	n.assigned, n.pendingRevocation = m.assigned.Clone(), m.pendingRevocation.Clone()
+	return &n
+}
+
+func sameSubscription(a, b *cmember) bool {
+	return slices.Equal(a.topics, b.topics) && a.regex == b.regex
+}
+
+// sameSettings compares what a member record holds besides the
+// subscription.
+func (m *cmember) sameSettings(o *cmember) bool {
+	return m.id == o.id && m.instanceID == o.instanceID && m.rackID == o.rackID && m.clientID == o.clientID &&
+		m.rebalanceTimeoutMs == o.rebalanceTimeoutMs && m.serverAssignor == o.serverAssignor
+}
+
+func clientPrefix(clientID string) string {
+	if clientID == "" {
+		return "consumer"
+	}
+	return clientID
+}
+
+func equalCounts(a, b map[string]int32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for t, n := range a {
+		if m, ok := b[t]; !ok || m != n {
+			return false
+		}
+	}
+	return true
+}
+
+func joinNames(ns []string) string {
+	out := ""
+	for i, n := range ns {
+		if i > 0 {
+			out += ", "
+		}
+		out += n
+	}
+	return out
+}
