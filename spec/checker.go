@@ -284,6 +284,11 @@ func (ck *Checker) stepStart(s Snapshot) {
 // is well formed, and so was the previous snapshot (every step validates
 // its snapshot, and a malformed one is a violation already, the first).
 func (ck *Checker) stepEnd(s Snapshot, valid bool) {
+	if s.ConsumerGroup != nil {
+		ck.fail(s.At, ck.consumerGroupStep(s))
+		ck.prev, ck.havePrev = s, true
+		return
+	}
 	if ck.havePrev {
 		check := CheckGenerations
 		if valid {

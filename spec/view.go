@@ -144,9 +144,14 @@ type ConsumerView struct {
 // coordinator's view of the group, every consumer's view of itself, and the
 // committed offsets.
 type Snapshot struct {
-	At        int64                    `json:"at"`
-	Topics    map[string]int32         `json:"topics"`
-	Group     GroupView                `json:"group"`
+	At     int64            `json:"at"`
+	Topics map[string]int32 `json:"topics"`
+	// Group is the group; for a KIP-848 consumer group, in the classic
+	// view's terms (a member's Assignment is what it holds, assigned and
+	// pending revocation; Generation is the group epoch), with
+	// ConsumerGroup its own view.
+	Group         GroupView          `json:"group"`
+	ConsumerGroup *ConsumerGroupView `json:"consumer_group,omitempty"`
 	Consumers []ConsumerView           `json:"consumers"`
 	Committed map[TopicPartition]int64 `json:"-"` // as "committed": [{"topic","partition","offset"}], sorted
 }
@@ -158,9 +163,10 @@ type CommittedOffset struct {
 }
 
 type snapshotJSON struct {
-	At        int64             `json:"at"`
-	Topics    map[string]int32  `json:"topics"`
-	Group     GroupView         `json:"group"`
+	At            int64              `json:"at"`
+	Topics        map[string]int32   `json:"topics"`
+	Group         GroupView          `json:"group"`
+	ConsumerGroup *ConsumerGroupView `json:"consumer_group,omitempty"`
 	Consumers []ConsumerView    `json:"consumers"`
 	Committed []CommittedOffset `json:"committed"`
 }
@@ -168,7 +174,8 @@ type snapshotJSON struct {
 // MarshalJSON writes the snapshot with its committed offsets as a sorted list
 // (JSON object keys cannot be topic-partitions).
 func (s Snapshot) MarshalJSON() ([]byte, error) {
-	out := snapshotJSON{At: s.At, Topics: s.Topics, Group: s.Group, Consumers: s.Consumers, Committed: []CommittedOffset{}}
+	out := snapshotJSON{At: s.At, Topics: s.Topics, Group: s.Group, ConsumerGroup: s.ConsumerGroup,
+		Consumers: s.Consumers, Committed: []CommittedOffset{}}
 	for _, tp := range sortedPartitions(s.Committed) {
 		out.Committed = append(out.Committed, CommittedOffset{tp, s.Committed[tp]})
 	}
@@ -189,7 +196,8 @@ func (s *Snapshot) UnmarshalJSON(b []byte) error {
 		}
 		committed[c.TopicPartition] = c.Offset
 	}
-	*s = Snapshot{At: in.At, Topics: in.Topics, Group: in.Group, Consumers: in.Consumers, Committed: committed}
+	*s = Snapshot{At: in.At, Topics: in.Topics, Group: in.Group, ConsumerGroup: in.ConsumerGroup,
+		Consumers: in.Consumers, Committed: committed}
 	return nil
 }
 
