@@ -150,10 +150,10 @@ type Snapshot struct {
 	// view's terms (a member's Assignment is what it holds, assigned and
 	// pending revocation; Generation is the group epoch), with
 	// ConsumerGroup its own view.
-	Group         GroupView          `json:"group"`
-	ConsumerGroup *ConsumerGroupView `json:"consumer_group,omitempty"`
-	Consumers []ConsumerView           `json:"consumers"`
-	Committed map[TopicPartition]int64 `json:"-"` // as "committed": [{"topic","partition","offset"}], sorted
+	Group         GroupView                `json:"group"`
+	ConsumerGroup *ConsumerGroupView       `json:"consumer_group,omitempty"`
+	Consumers     []ConsumerView           `json:"consumers"`
+	Committed     map[TopicPartition]int64 `json:"-"` // as "committed": [{"topic","partition","offset"}], sorted
 }
 
 // CommittedOffset is one committed offset in a Snapshot's JSON form.
@@ -167,8 +167,8 @@ type snapshotJSON struct {
 	Topics        map[string]int32   `json:"topics"`
 	Group         GroupView          `json:"group"`
 	ConsumerGroup *ConsumerGroupView `json:"consumer_group,omitempty"`
-	Consumers []ConsumerView    `json:"consumers"`
-	Committed []CommittedOffset `json:"committed"`
+	Consumers     []ConsumerView     `json:"consumers"`
+	Committed     []CommittedOffset  `json:"committed"`
 }
 
 // MarshalJSON writes the snapshot with its committed offsets as a sorted list
