@@ -91,7 +91,6 @@ func (c *Coordinator) loadConsumerGroups(now int64) {
 		g := c.cgroups[id]
 		g.refresh = true
 		for _, m := range g.byID() {
-			c.nextID = max(c.nextID, IDSequence(m.id))
 			c.timers.arm(&m.session, now+int64(c.cfg.ConsumerSessionTimeoutMs))
 			if m.state == spec.MemberUnrevokedPartitions {
 				m.rebalanceEpoch = m.epoch

@@ -111,6 +111,9 @@ func (c *Coordinator) replayCGMetadata(x *CGMetadataRecord) error {
 }
 
 func (c *Coordinator) replayCGMember(x *CGMemberRecord) error {
+	// Even a tombstone of a member long gone keeps the id counter past its
+	// id (a compacted log keeps that one: see cluster's compaction).
+	c.nextID = max(c.nextID, IDSequence(x.MemberID))
 	g, err := c.persistedCGroup(x.GroupID, !x.Tombstone)
 	if g == nil {
 		return err
