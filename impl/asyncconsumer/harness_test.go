@@ -22,7 +22,9 @@ type script struct {
 	events  []spec.Event   // callbacks not checked yet (processed records are dropped)
 }
 
-func part(topic string, p int32) spec.TopicPartition { return spec.TopicPartition{Topic: topic, Partition: p} }
+func part(topic string, p int32) spec.TopicPartition {
+	return spec.TopicPartition{Topic: topic, Partition: p}
+}
 
 // config is dynamic consumer "c1" of group "g" on topic t, auto-commit off,
 // the listener committing on revoke.
