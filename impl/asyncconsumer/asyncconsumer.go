@@ -29,6 +29,7 @@ import (
 	"slices"
 
 	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/impl/internal/positions"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
@@ -133,8 +134,8 @@ type Consumer struct {
 	pollExpired  bool
 	closed       bool // the close finished: the process is gone
 
-	owned     []spec.TopicPartition         // handed to the listener, sorted
-	positions map[spec.TopicPartition]int64 // next offset to process; absent until fetched
+	owned     []spec.TopicPartition // handed to the listener, sorted
+	positions positions.Table       // next offset to process; absent until fetched
 	// current is the reconciled assignment, target the latest received.
 	current, target localAssignment
 	rec             *reconciliation // the reconciliation in progress
@@ -177,7 +178,7 @@ func New(cfg Config, now int64) (*Consumer, Output, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, Output{}, err
 	}
-	c := &Consumer{cfg: cfg, now: now, positions: map[spec.TopicPartition]int64{},
+	c := &Consumer{cfg: cfg, now: now, positions: positions.Table{},
 		current: noAssignment, target: noAssignment}
 	c.cfg.Topics = slices.Compact(slices.Sorted(slices.Values(cfg.Topics)))
 	if c.cfg.Address == "" {
@@ -218,11 +219,7 @@ func (c *Consumer) View() spec.ConsumerView {
 // Positions returns the next offset to process of every owned partition
 // whose position is known.
 func (c *Consumer) Positions() map[spec.TopicPartition]int64 {
-	out := make(map[spec.TopicPartition]int64, len(c.positions))
-	for tp, p := range c.positions {
-		out[tp] = p
-	}
-	return out
+	return c.positions.Copy()
 }
 
 // LastCorrelation is the correlation id of the last request sent (0 before
@@ -287,13 +284,12 @@ func (c *Consumer) admit(body any) error {
 	case spec.Response, *spec.Tick, *spec.Stall, *spec.Unstall, *spec.Close, *spec.MetadataUpdate:
 		return nil
 	case *spec.Consume:
-		if err := c.admitConsume(b); err != nil {
+		if err := c.positions.AdmitConsume(c.cfg.Name, b); err != nil {
 			return err
 		}
 	case *spec.Commit:
-		if b.MetadataBytes < 0 || b.MetadataBytes > consumer.MaxCommitMetadataBytes {
-			return fmt.Errorf("async consumer %s: commit metadata of %d bytes is outside [0, %d]",
-				c.cfg.Name, b.MetadataBytes, consumer.MaxCommitMetadataBytes)
+		if err := positions.AdmitCommit(c.cfg.Name, b); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("async consumer %s: input %T is not a response or a consumer input", c.cfg.Name, body)
@@ -460,11 +456,7 @@ func (c *Consumer) markCoordinatorUnknown() {
 	}
 }
 
-// has reports whether sorted holds tp.
-func has(sorted []spec.TopicPartition, tp spec.TopicPartition) bool {
-	_, ok := slices.BinarySearchFunc(sorted, tp, spec.TopicPartition.Compare)
-	return ok
-}
+var has = positions.Has
 
 // minus returns the partitions of a (sorted) not in b (sorted), sorted.
 func minus(a, b []spec.TopicPartition) []spec.TopicPartition {

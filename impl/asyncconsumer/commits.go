@@ -1,10 +1,7 @@
 package asyncconsumer
 
 import (
-	"fmt"
-	"strings"
-
-	"github.com/kgroup/kgroup/impl/consumer"
+	"github.com/kgroup/kgroup/impl/internal/positions"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -13,21 +10,10 @@ import (
 // member epoch as its generation; OffsetFetch gives newly assigned
 // partitions their positions.
 
-// positionsOf lists the parts whose position is known, with it.
-func (c *Consumer) positionsOf(parts []spec.TopicPartition) []spec.OffsetCommitPartition {
-	var out []spec.OffsetCommitPartition
-	for _, tp := range parts {
-		if p, ok := c.positions[tp]; ok {
-			out = append(out, spec.OffsetCommitPartition{TopicPartition: tp, Offset: p})
-		}
-	}
-	return out
-}
-
 // commitPositions sends OffsetCommit for the known positions of parts at
 // the current member epoch, or returns 0 if there is nothing to commit.
 func (c *Consumer) commitPositions(parts []spec.TopicPartition, r role) int32 {
-	offsets := c.positionsOf(parts)
+	offsets := c.positions.Known(parts)
 	if len(offsets) == 0 {
 		return 0
 	}
@@ -84,11 +70,8 @@ func (c *Consumer) maybeAutoCommit() {
 // metadataBytes of metadata each. The KIP-848 consumer refuses nothing
 // locally: the coordinator judges the member epoch.
 func (c *Consumer) commitSync(metadataBytes int) {
-	offsets := c.positionsOf(c.owned)
-	meta := strings.Repeat("m", metadataBytes)
-	for i := range offsets {
-		offsets[i].Metadata = meta
-	}
+	offsets := c.positions.Known(c.owned)
+	positions.WithMetadata(offsets, metadataBytes)
 	if len(offsets) > 0 {
 		c.sendCommit(offsets, roleAppCommit)
 	}
@@ -141,29 +124,8 @@ func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
 	}
 }
 
-// admitConsume checks a Consume input.
-func (c *Consumer) admitConsume(b *spec.Consume) error {
-	if b.Records <= 0 {
-		return fmt.Errorf("async consumer %s: record count %d must be positive", c.cfg.Name, b.Records)
-	}
-	for tp, pos := range c.positions {
-		if pos > consumer.MaxOffset-b.Records && (b.Partition == nil || *b.Partition == tp) {
-			return fmt.Errorf("async consumer %s: %s would pass offset %d, the largest a model log has",
-				c.cfg.Name, tp, int64(consumer.MaxOffset))
-		}
-	}
-	return nil
-}
-
 // consume processes n records of each owned partition with a known
 // position that is not being revoked (or of tp alone), reporting each batch.
 func (c *Consumer) consume(n int64, tp *spec.TopicPartition) {
-	for _, o := range c.owned {
-		pos, ok := c.positions[o]
-		if !ok || (tp != nil && *tp != o) || c.revoking(o) {
-			continue
-		}
-		c.positions[o] = pos + n
-		c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: []spec.TopicPartition{o}, Offset: pos, End: pos + n})
-	}
+	c.positions.Consume(c.owned, n, tp, c.revoking, c.emit)
 }
