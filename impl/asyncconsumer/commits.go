@@ -112,16 +112,7 @@ func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
 	default:
 		return
 	}
-	for _, p := range r.Partitions {
-		if _, known := c.positions[p.TopicPartition]; known || !has(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
-			continue
-		}
-		pos := max(p.Offset, 0)
-		if c.cfg.Bugs.Has(mutant.SkipAhead) {
-			pos++
-		}
-		c.positions[p.TopicPartition] = pos
-	}
+	c.positions.Seek(c.owned, r.Partitions, c.cfg.Bugs.Has(mutant.SkipAhead))
 }
 
 // consume processes n records of each owned partition with a known

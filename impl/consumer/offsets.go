@@ -109,16 +109,8 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 		return
 	}
 	var zero []spec.OffsetCommitPartition
-	for _, p := range r.Partitions {
-		if _, known := c.positions[p.TopicPartition]; known || !has(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
-			continue
-		}
-		pos := max(p.Offset, 0)
-		if c.cfg.Bugs.Has(mutant.SkipAhead) {
-			pos++
-		}
-		c.positions[p.TopicPartition] = pos
-		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: p.TopicPartition, Offset: 0})
+	for _, tp := range c.positions.Seek(c.owned, r.Partitions, c.cfg.Bugs.Has(mutant.SkipAhead)) {
+		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: tp, Offset: 0})
 	}
 	if c.cfg.Bugs.Has(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
 		c.sendCommit(zero, commitByApp)

@@ -100,3 +100,23 @@ func Has(sorted []spec.TopicPartition, tp spec.TopicPartition) bool {
 	_, ok := slices.BinarySearchFunc(sorted, tp, spec.TopicPartition.Compare)
 	return ok
 }
+
+// Seek takes the committed offsets of an OffsetFetch answer: every owned
+// partition (sorted) without a position starts at its committed offset, or
+// at 0 when nothing was committed (auto.offset.reset=earliest); skipAhead
+// (a planted bug) starts one past it. It returns the partitions it placed.
+func (t Table) Seek(owned []spec.TopicPartition, fetched []spec.OffsetFetchPartition, skipAhead bool) []spec.TopicPartition {
+	var placed []spec.TopicPartition
+	for _, p := range fetched {
+		if _, known := t[p.TopicPartition]; known || !Has(owned, p.TopicPartition) || p.ErrorCode != spec.None {
+			continue
+		}
+		pos := max(p.Offset, 0)
+		if skipAhead {
+			pos++
+		}
+		t[p.TopicPartition] = pos
+		placed = append(placed, p.TopicPartition)
+	}
+	return placed
+}
