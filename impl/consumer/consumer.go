@@ -31,6 +31,7 @@ import (
 	"slices"
 
 	"github.com/kgroup/kgroup/assignors"
+	"github.com/kgroup/kgroup/impl/internal/positions"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
@@ -157,13 +158,13 @@ type Consumer struct {
 	failed, closed   bool
 	stalled          bool
 
-	owned     []spec.TopicPartition         // sorted
-	positions map[spec.TopicPartition]int64 // next offset to process; absent until fetched
-	lastPlan  []spec.TopicPartition         // the last assignment received, for sticky user data
-	lastGen   int32                         // its generation
-	topics    map[string]int32              // the last metadata seen
-	snapshot  map[string]int32              // leader: metadata of the group's topics when it assigned
-	revoking  *revocation                   // a listener commit the consumer waits for
+	owned     []spec.TopicPartition // sorted
+	positions positions.Table       // next offset to process; absent until fetched
+	lastPlan  []spec.TopicPartition // the last assignment received, for sticky user data
+	lastGen   int32                 // its generation
+	topics    map[string]int32      // the last metadata seen
+	snapshot  map[string]int32      // leader: metadata of the group's topics when it assigned
+	revoking  *revocation           // a listener commit the consumer waits for
 	corr      int32
 	inflight  []request
 	// Timers; 0 or less means not armed unless stated otherwise.
@@ -228,7 +229,7 @@ func New(cfg Config, now int64) (*Consumer, Output, error) {
 	}
 	p, _ := rebalanceProtocol(cfg.Assignors)
 	c := &Consumer{cfg: cfg, protocol: p, now: now, generation: -1, lastGen: -1, rejoinNeeded: true,
-		needsJoinPrepare: true, positions: map[spec.TopicPartition]int64{}}
+		needsJoinPrepare: true, positions: positions.Table{}}
 	c.cfg.Topics = slices.Sorted(slices.Values(cfg.Topics))
 	if c.cfg.Address == "" {
 		c.cfg.Address = cfg.Name
@@ -268,11 +269,7 @@ func (c *Consumer) View() spec.ConsumerView {
 // Positions returns the next offset to process of every owned partition whose
 // position is known.
 func (c *Consumer) Positions() map[spec.TopicPartition]int64 {
-	out := make(map[spec.TopicPartition]int64, len(c.positions))
-	for tp, p := range c.positions {
-		out[tp] = p
-	}
-	return out
+	return c.positions.Copy()
 }
 
 // ErrTimeWentBack is returned when an input's time is before an earlier one's.
@@ -340,17 +337,12 @@ func (c *Consumer) admit(body any) error {
 	case spec.Response, *spec.Tick, *spec.Stall, *spec.Unstall, *spec.Close, *spec.MetadataUpdate:
 		return nil
 	case *spec.Consume:
-		if b.Records <= 0 {
-			return fmt.Errorf("consumer %s: record count %d must be positive", c.cfg.Name, b.Records)
-		}
-		for tp, pos := range c.positions {
-			if pos > MaxOffset-b.Records && (b.Partition == nil || *b.Partition == tp) {
-				return fmt.Errorf("consumer %s: %s would pass offset %d, the largest a model log has", c.cfg.Name, tp, int64(MaxOffset))
-			}
+		if err := c.positions.AdmitConsume(c.cfg.Name, b); err != nil {
+			return err
 		}
 	case *spec.Commit:
-		if b.MetadataBytes < 0 || b.MetadataBytes > MaxCommitMetadataBytes {
-			return fmt.Errorf("consumer %s: commit metadata of %d bytes is outside [0, %d]", c.cfg.Name, b.MetadataBytes, MaxCommitMetadataBytes)
+		if err := positions.AdmitCommit(c.cfg.Name, b); err != nil {
+			return err
 		}
 	default:
 		return fmt.Errorf("consumer %s: input %T is not a response or a consumer input", c.cfg.Name, body)
@@ -361,14 +353,12 @@ func (c *Consumer) admit(body any) error {
 	return nil
 }
 
-// MaxOffset bounds a partition's offsets in the model: far past any real
-// log, and far from overflowing.
-const MaxOffset = 1 << 62
+// MaxOffset bounds a partition's offsets in the model.
+const MaxOffset = positions.MaxOffset
 
 // MaxCommitMetadataBytes bounds the metadata an application attaches to a
-// commit: Kafka's offset.metadata.max.bytes default is 4096, and the model
-// allows well past it so that the coordinator's limit can be tested.
-const MaxCommitMetadataBytes = 1 << 20
+// commit (positions.MaxCommitMetadataBytes).
+const MaxCommitMetadataBytes = positions.MaxCommitMetadataBytes
 
 // deliver hands a response to the request it answers, if still awaited.
 func (c *Consumer) deliver(corr int32, resp spec.Response) {
@@ -423,10 +413,7 @@ func (c *Consumer) fail(why string) {
 
 // has reports whether sorted (by topic, then partition) holds tp: a binary
 // search, so that a consumer of many partitions costs no quadratic scans.
-func has(sorted []spec.TopicPartition, tp spec.TopicPartition) bool {
-	_, ok := slices.BinarySearchFunc(sorted, tp, spec.TopicPartition.Compare)
-	return ok
-}
+func has(sorted []spec.TopicPartition, tp spec.TopicPartition) bool { return positions.Has(sorted, tp) }
 
 // subscribes reports whether the subscription (kept sorted) has topic.
 func (c *Consumer) subscribes(topic string) bool {

@@ -2,21 +2,15 @@ package consumer
 
 import (
 	"slices"
-	"strings"
 
+	"github.com/kgroup/kgroup/impl/internal/positions"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
 // knownPositions lists the parts whose position is known, with it.
 func (c *Consumer) knownPositions(parts []spec.TopicPartition) []spec.OffsetCommitPartition {
-	out := make([]spec.OffsetCommitPartition, 0, len(parts))
-	for _, tp := range parts {
-		if p, ok := c.positions[tp]; ok {
-			out = append(out, spec.OffsetCommitPartition{TopicPartition: tp, Offset: p})
-		}
-	}
-	return out
+	return c.positions.Known(parts)
 }
 
 // commitPositions sends OffsetCommit for the positions of parts at the
@@ -115,16 +109,8 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 		return
 	}
 	var zero []spec.OffsetCommitPartition
-	for _, p := range r.Partitions {
-		if _, known := c.positions[p.TopicPartition]; known || !has(c.owned, p.TopicPartition) || p.ErrorCode != spec.None {
-			continue
-		}
-		pos := max(p.Offset, 0)
-		if c.cfg.Bugs.Has(mutant.SkipAhead) {
-			pos++
-		}
-		c.positions[p.TopicPartition] = pos
-		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: p.TopicPartition, Offset: 0})
+	for _, tp := range c.positions.Seek(c.owned, r.Partitions, c.cfg.Bugs.Has(mutant.SkipAhead)) {
+		zero = append(zero, spec.OffsetCommitPartition{TopicPartition: tp, Offset: 0})
 	}
 	if c.cfg.Bugs.Has(mutant.CommitZero) && len(zero) > 0 && c.state == spec.ClientStable {
 		c.sendCommit(zero, commitByApp)
@@ -133,23 +119,11 @@ func (c *Consumer) onFetchResponse(req request, r *spec.OffsetFetchResponse) {
 
 // consume processes n records of each owned partition whose position is
 // known (or of tp alone, if given), reporting each batch.
-// The batches' one-partition lists share one array, each capped at its
-// own element.
 func (c *Consumer) consume(n int64, tp *spec.TopicPartition) {
-	var parts []spec.TopicPartition
 	if tp == nil {
-		parts = make([]spec.TopicPartition, 0, len(c.owned))
 		c.out.Events = slices.Grow(c.out.Events, len(c.owned))
 	}
-	for _, o := range c.owned {
-		pos, ok := c.positions[o]
-		if !ok || (tp != nil && *tp != o) {
-			continue
-		}
-		c.positions[o] = pos + n
-		parts = append(parts, o)
-		c.emit(spec.Event{Kind: spec.EvProcessed, Partitions: parts[len(parts)-1 : len(parts) : len(parts)], Offset: pos, End: pos + n})
-	}
+	c.positions.Consume(c.owned, n, tp, nil, c.emit)
 }
 
 // commitSync is commitSync of the current positions (metadataBytes of
@@ -165,10 +139,7 @@ func (c *Consumer) commitSync(metadataBytes int) {
 		return
 	}
 	offsets := c.knownPositions(c.owned)
-	meta := strings.Repeat("m", metadataBytes) // one string, shared by every offset
-	for i := range offsets {
-		offsets[i].Metadata = meta
-	}
+	positions.WithMetadata(offsets, metadataBytes)
 	if len(offsets) > 0 {
 		c.sendCommit(offsets, commitByApp)
 	}
