@@ -267,7 +267,7 @@ func (e *engine) poll(x *proc) {
 // revokes everything and joins (onJoinPrepare) before it fetches again.
 func (e *engine) fetch(x *proc) {
 	now := e.now()
-	if c, ok := e.cl.Consumer(x.name); ok && c.Protocol() == spec.Eager && c.View().RejoinNeeded {
+	if c, ok := e.cl.Consumer(x.name); ok && c.View().Protocol == spec.Eager && c.View().RejoinNeeded {
 		return
 	}
 	avail := make([]int64, len(x.owned))
@@ -486,7 +486,7 @@ func (e *engine) beforeDelivery(x *proc, m spec.Message) int64 {
 func (e *engine) markRevoking(x *proc, m spec.Message) {
 	r, ok := m.Body.(*spec.SyncGroupResponse)
 	c, running := e.cl.Consumer(x.name)
-	if !ok || r.ErrorCode != spec.None || !running || c.Protocol() != spec.Cooperative {
+	if !ok || r.ErrorCode != spec.None || !running || c.View().Protocol != spec.Cooperative {
 		return
 	}
 	kept := r.Assignment.Partitions.Partitions()

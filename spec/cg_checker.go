@@ -1,6 +1,9 @@
 package spec
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // The Checker on a KIP-848 consumer group: a Snapshot with ConsumerGroup
 // set is checked by the consumer-group rules (cg_rules.go) in place of the
@@ -37,7 +40,8 @@ func (ck *Checker) consumerGroupStep(s Snapshot) error {
 		}
 	}
 	if ck.havePrev && ck.prev.ConsumerGroup != nil && !ck.failedOver {
-		return CheckConsumerGroupStep(*ck.prev.ConsumerGroup, v)
+		return errors.Join(CheckConsumerGroupStep(*ck.prev.ConsumerGroup, v),
+			CheckConsumerReleases(*ck.prev.ConsumerGroup, v, s.Consumers))
 	}
 	return nil
 }

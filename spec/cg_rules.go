@@ -3,6 +3,7 @@ package spec
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Rules 1, 4 and 5 of DESIGN.md §5 for KIP-848 consumer groups, on the
@@ -62,11 +63,12 @@ func CheckConsumerGroup(v ConsumerGroupView) error {
 // a consumer group. Epochs only grow: the group's, the target's, and each
 // member's while it keeps its id, except that a static member leaving for
 // a while goes to -2. A partition reaches a member only from its target,
-// and only once no other member held it before (its old owner released it:
-// a partition moves in two steps, never one) — except that a static member
-// rejoining takes over what its predecessor, gone at epoch -2 with the same
-// instance id, held. A member is asked to revoke only what it held and its
-// target no longer has.
+// and only once its old owner no longer holds it: it released it, or it is
+// no member any more (it left or was fenced) — a static member rejoining
+// takes over what its predecessor, gone at epoch -2 with the same instance
+// id, held. A member is asked to revoke only what it held and its target
+// no longer has. (That a member releases only what its consumer gave up is
+// the Checker's to see: it needs the consumers' views.)
 func CheckConsumerGroupStep(prev, next ConsumerGroupView) error {
 	if err := errors.Join(prev.validate(), next.validate()); err != nil {
 		return fmt.Errorf("consumer group: %w", err)
@@ -86,7 +88,7 @@ func CheckConsumerGroupStep(prev, next ConsumerGroupView) error {
 		if existed && m.Epoch < was.Epoch && m.Epoch != StaticLeaveEpoch {
 			return fmt.Errorf("epochs: member %s went back from epoch %d to %d", m.MemberID, was.Epoch, m.Epoch)
 		}
-		if err := checkHandoff(m, was, existed, heldBefore); err != nil {
+		if err := checkHandoff(next, m, was, existed, heldBefore); err != nil {
 			return err
 		}
 	}
@@ -94,7 +96,7 @@ func CheckConsumerGroupStep(prev, next ConsumerGroupView) error {
 }
 
 // checkHandoff is rule 4 for one member of the next view.
-func checkHandoff(m, was ConsumerMemberView, existed bool, heldBefore map[TopicPartition]ConsumerMemberView) error {
+func checkHandoff(next ConsumerGroupView, m, was ConsumerMemberView, existed bool, heldBefore map[TopicPartition]ConsumerMemberView) error {
 	for _, tp := range m.held() {
 		if existed && (was.Assigned.Has(tp) || was.PendingRevocation.Has(tp)) {
 			continue
@@ -102,7 +104,7 @@ func checkHandoff(m, was ConsumerMemberView, existed bool, heldBefore map[TopicP
 		if !m.Target.Has(tp) {
 			return fmt.Errorf("handoff: member %s was given %s, which its target %s does not hold", m.MemberID, tp, m.Target)
 		}
-		if o, held := heldBefore[tp]; held && o.MemberID != m.MemberID && !succeeds(m, o) {
+		if o, held := heldBefore[tp]; held && o.MemberID != m.MemberID && !succeeds(m, o) && stillHolds(next, o.MemberID, tp) {
 			return fmt.Errorf("handoff: member %s was given %s while %s still held it (assigned %s, revoking %s)",
 				m.MemberID, tp, o.MemberID, o.Assigned, o.PendingRevocation)
 		}
@@ -119,6 +121,37 @@ func checkHandoff(m, was ConsumerMemberView, existed bool, heldBefore map[TopicP
 		}
 	}
 	return nil
+}
+
+// CheckConsumerReleases is the other half of rule 4: the coordinator
+// takes a partition from a member that stays in the group only once the
+// member's consumer has given it up — no live consumer with that member id
+// still owns it (consumers are the views after the step).
+func CheckConsumerReleases(prev, next ConsumerGroupView, consumers []ConsumerView) error {
+	for _, o := range prev.Members {
+		m, ok := next.Member(o.MemberID)
+		if !ok {
+			continue // fenced or left: its partitions are no longer its own
+		}
+		for _, tp := range o.held() {
+			if m.Assigned.Has(tp) || m.PendingRevocation.Has(tp) {
+				continue
+			}
+			for _, c := range consumers {
+				if c.Alive && c.MemberID == o.MemberID && slices.Contains(c.Owned, tp) {
+					return fmt.Errorf("handoff: the coordinator released %s from member %s, whose consumer %s still owns it",
+						tp, o.MemberID, c.Name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// stillHolds reports whether member id holds tp in v.
+func stillHolds(v ConsumerGroupView, id string, tp TopicPartition) bool {
+	m, ok := v.Member(id)
+	return ok && (m.Assigned.Has(tp) || m.PendingRevocation.Has(tp))
 }
 
 // succeeds reports whether m is a static member taking the place of o,

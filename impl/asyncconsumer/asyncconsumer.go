@@ -468,3 +468,21 @@ func minus(a, b []spec.TopicPartition) []spec.TopicPartition {
 	}
 	return out
 }
+
+// FromConfig is the KIP-848 consumer a Kafka client configured with cfg
+// and group.protocol=consumer runs: the same settings, the rebalance
+// timeout being max.poll.interval.ms as the Java client sends it, and
+// cfg.ServerAssignor as group.remote.assignor. Settings the consumer
+// protocol does not use (the assignors, session.timeout.ms,
+// metadata.max.age.ms) are dropped.
+func FromConfig(cfg consumer.Config) Config {
+	out := DefaultConfig(cfg.Name, cfg.GroupID, cfg.Topics...)
+	out.Address, out.InstanceID, out.Rack = cfg.Address, cfg.InstanceID, cfg.Rack
+	out.RebalanceTimeoutMs, out.MaxPollIntervalMs = cfg.MaxPollIntervalMs, int64(cfg.MaxPollIntervalMs)
+	out.HeartbeatIntervalMs, out.ServerAssignor = cfg.HeartbeatIntervalMs, cfg.ServerAssignor
+	out.RequestTimeoutMs, out.RetryBackoffMs = cfg.RequestTimeoutMs, cfg.RetryBackoffMs
+	out.RetryBackoffMaxMs = max(out.RetryBackoffMaxMs, cfg.RetryBackoffMs)
+	out.AutoCommit, out.AutoCommitIntervalMs, out.CommitOnRevoke = cfg.AutoCommit, cfg.AutoCommitIntervalMs, cfg.CommitOnRevoke
+	out.Bugs = cfg.Bugs
+	return out
+}

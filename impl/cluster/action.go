@@ -161,6 +161,10 @@ func consumerOptions(cfg consumer.Config, diffOnly bool) []string {
 	}
 	put("auto-commit", autoCommit, "off")
 	put("commit-on-revoke", onOff(cfg.CommitOnRevoke), onOff(base.CommitOnRevoke))
+	if cfg.IsConsumerProtocol() {
+		out = append(out, "protocol="+consumer.GroupProtocolConsumer)
+	}
+	put("remote-assignor", cfg.ServerAssignor, "")
 	return out
 }
 
@@ -206,6 +210,8 @@ type configJSON struct {
 	AutoCommit           bool     `json:"enable.auto.commit"`
 	AutoCommitIntervalMs int64    `json:"auto.commit.interval.ms"`
 	CommitOnRevoke       bool     `json:"commit_on_revoke"`
+	GroupProtocol        string   `json:"group.protocol,omitempty"`
+	ServerAssignor       string   `json:"group.remote.assignor,omitempty"`
 }
 
 func toConfigJSON(c consumer.Config) *configJSON {
@@ -213,7 +219,8 @@ func toConfigJSON(c consumer.Config) *configJSON {
 		InstanceID: c.InstanceID, Rack: c.Rack, SessionTimeoutMs: c.SessionTimeoutMs,
 		HeartbeatIntervalMs: c.HeartbeatIntervalMs, MaxPollIntervalMs: c.MaxPollIntervalMs,
 		RequestTimeoutMs: c.RequestTimeoutMs, RetryBackoffMs: c.RetryBackoffMs, MetadataMaxAgeMs: c.MetadataMaxAgeMs,
-		AutoCommit: c.AutoCommit, AutoCommitIntervalMs: c.AutoCommitIntervalMs, CommitOnRevoke: c.CommitOnRevoke}
+		AutoCommit: c.AutoCommit, AutoCommitIntervalMs: c.AutoCommitIntervalMs, CommitOnRevoke: c.CommitOnRevoke,
+		GroupProtocol: c.GroupProtocol, ServerAssignor: c.ServerAssignor}
 }
 
 func (j *configJSON) config() (consumer.Config, error) {
@@ -221,7 +228,7 @@ func (j *configJSON) config() (consumer.Config, error) {
 		SessionTimeoutMs: j.SessionTimeoutMs, HeartbeatIntervalMs: j.HeartbeatIntervalMs,
 		MaxPollIntervalMs: j.MaxPollIntervalMs, RequestTimeoutMs: j.RequestTimeoutMs, RetryBackoffMs: j.RetryBackoffMs,
 		MetadataMaxAgeMs: j.MetadataMaxAgeMs, AutoCommit: j.AutoCommit, AutoCommitIntervalMs: j.AutoCommitIntervalMs,
-		CommitOnRevoke: j.CommitOnRevoke}
+		CommitOnRevoke: j.CommitOnRevoke, GroupProtocol: j.GroupProtocol, ServerAssignor: j.ServerAssignor}
 	for _, name := range j.Assignors {
 		a, err := assignors.ByName(name)
 		if err != nil {

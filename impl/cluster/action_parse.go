@@ -23,7 +23,8 @@ var syntax = []struct {
 		"topics=T,... (every topic) assignor=A,... (range) instance=ID rack=R\n" +
 		"session=MS (45000) heartbeat=MS (3000) poll=MS (300000) request-timeout=MS (30000)\n" +
 		"retry-backoff=MS (100) metadata-age=MS (300000) auto-commit=on|off|MS (off)\n" +
-		"commit-on-revoke=on|off (on)", parseStart},
+		"commit-on-revoke=on|off (on) protocol=classic|consumer (classic: group.protocol)\n" +
+		"remote-assignor=uniform|range (none: the coordinator's choice; protocol=consumer only)", parseStart},
 	{ActRestart, "restart NAME [start's options]", "a new process for a stopped consumer, configured anew if options are given", parseRestart},
 	{ActCrash, "crash NAME", "the process stops dead: no callbacks, no goodbye", parseNode},
 	{ActClose, "close NAME", "the consumer shuts down cleanly and leaves (unless static)", parseNode},
@@ -224,8 +225,19 @@ func applyConsumerOptions(a *cmdline.Args, cfg *consumer.Config) error {
 		}
 		cfg.AutoCommit, cfg.AutoCommitIntervalMs = true, ms
 	}
-	cfg.CommitOnRevoke, err = a.OnOff("commit-on-revoke", cfg.CommitOnRevoke)
-	return err
+	if cfg.CommitOnRevoke, err = a.OnOff("commit-on-revoke", cfg.CommitOnRevoke); err != nil {
+		return err
+	}
+	switch p := a.Str("protocol", cfg.GroupProtocol); p {
+	case "", consumer.GroupProtocolClassic:
+		cfg.GroupProtocol = ""
+	case consumer.GroupProtocolConsumer:
+		cfg.GroupProtocol = p
+	default:
+		return fmt.Errorf("protocol=%q: want classic or consumer", p)
+	}
+	cfg.ServerAssignor = a.Str("remote-assignor", cfg.ServerAssignor)
+	return nil
 }
 
 // maxNamesPerLine bounds a start's range (c1..c10000).

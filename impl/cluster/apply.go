@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/kgroup/kgroup/impl/asyncconsumer"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
@@ -166,7 +167,13 @@ func (cl *Cluster) validConfig(cfg consumer.Config) error {
 		}
 	}
 	cfg.GroupID = cl.cfg.GroupID
-	return consumer.Validate(cfg)
+	if err := consumer.Validate(cfg); err != nil {
+		return err
+	}
+	if cfg.IsConsumerProtocol() {
+		return asyncconsumer.Validate(asyncconsumer.FromConfig(cfg))
+	}
+	return nil
 }
 
 // validateApplication checks an application call: the consumer runs, is not

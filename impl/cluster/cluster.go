@@ -27,8 +27,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kgroup/kgroup/impl/asyncconsumer"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
+	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -50,6 +52,9 @@ type Cluster struct {
 	cfg       Config
 	now       int64
 	coord     *coordinator.Coordinator
+	// replica has replayed every record written (consumer_group.go).
+	replica   *coordinator.Coordinator
+	cgLogged  cgState // the consumer group as last logged
 	records   []coordinator.Record
 	nodes     map[string]*node
 	topics    map[string]int32
@@ -72,7 +77,7 @@ type Cluster struct {
 type node struct {
 	name        string
 	cfg         consumer.Config
-	c           *consumer.Consumer
+	c           Process
 	incarnation int
 	crashed     bool
 	frozen      bool
@@ -123,6 +128,10 @@ func New(cfg Config) (*Cluster, error) {
 	cl.net.held = map[string]bool{}
 	cl.checker = spec.NewChecker(cfg.GroupID)
 	cl.checker.Rebuild = cl.rebuild
+	if cl.replica, _, err = coordinator.Load(cfg.Coordinator, 0, nil); err != nil {
+		return nil, err
+	}
+	cl.tellCoordinatorTopics()
 	return cl, nil
 }
 
@@ -183,13 +192,51 @@ func (cl *Cluster) Topics() map[string]int32 { return maps.Clone(cl.topics) }
 // Names lists every consumer name ever started, sorted.
 func (cl *Cluster) Names() []string { return slices.Clone(cl.sortedNames()) }
 
+// Process is one consumer process's membership logic, as its group.protocol
+// chose: impl/consumer's classic consumer (*consumer.Consumer) or
+// impl/asyncconsumer's KIP-848 consumer (*asyncconsumer.Consumer).
+type Process interface {
+	Step(now int64, m spec.Message) (consumer.Output, error)
+	NextDeadline() (int64, bool)
+	View() spec.ConsumerView
+	Alive() bool
+	Stalled() bool
+	Admit(body any) error
+	LastCorrelation() int32
+	Positions() map[spec.TopicPartition]int64
+	AppendState(b []byte, f spec.StateFrame) []byte
+}
+
+// cloneProcess copies a process of either kind.
+func cloneProcess(p Process) Process {
+	switch c := p.(type) {
+	case *consumer.Consumer:
+		return c.Clone()
+	case *asyncconsumer.Consumer:
+		return c.Clone()
+	}
+	assert.Fail("cluster: a process of type %T", p)
+	return nil
+}
+
 // Consumer returns the named consumer's current process, if running.
-func (cl *Cluster) Consumer(name string) (*consumer.Consumer, bool) {
+func (cl *Cluster) Consumer(name string) (Process, bool) {
 	n, ok := cl.nodes[name]
 	if !ok || !n.running() {
 		return nil, false
 	}
 	return n.c, true
+}
+
+// Classic returns the named consumer's current process if it runs the
+// classic protocol.
+func (cl *Cluster) Classic(name string) (*consumer.Consumer, bool) {
+	p, ok := cl.Consumer(name)
+	if !ok {
+		return nil, false
+	}
+	c, ok := p.(*consumer.Consumer)
+	return c, ok
 }
 
 // ConfigOf returns the configuration the named consumer last started with.
@@ -269,8 +316,8 @@ func (cl *Cluster) record(e spec.Event) {
 
 // Snapshot is the system at this instant, as spec's rules see it.
 func (cl *Cluster) Snapshot() spec.Snapshot {
-	s := spec.Snapshot{At: cl.now, Topics: cl.Topics(), Group: cl.coord.Describe(cl.cfg.GroupID),
-		Committed: cl.coord.Committed(cl.cfg.GroupID)}
+	s := cl.withConsumerGroup(spec.Snapshot{At: cl.now, Topics: cl.Topics(), Group: cl.coord.Describe(cl.cfg.GroupID),
+		Committed: cl.coord.Committed(cl.cfg.GroupID)})
 	for _, name := range cl.sortedNames() {
 		n := cl.nodes[name]
 		v := n.c.View()

@@ -23,7 +23,7 @@ func TestModelReachesTheProtocol(t *testing.T) {
 		}
 		m.Cl.OnEvent(func(e spec.Event) {
 			countEvent(seen, e)
-			if c, ok := m.Cl.Consumer(e.Node); ok && e.Kind == spec.EvRevoked && c.Protocol() == spec.Cooperative {
+			if c, ok := m.Cl.Classic(e.Node); ok && e.Kind == spec.EvRevoked && c.Protocol() == spec.Cooperative {
 				seen["cooperative-revoke"]++
 			}
 		})

@@ -3,6 +3,7 @@ package cluster
 import (
 	"maps"
 
+	"github.com/kgroup/kgroup/impl/asyncconsumer"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
@@ -47,7 +48,14 @@ func (cl *Cluster) launch(n *node, cfg consumer.Config) consumer.Output {
 	n.cfg = cfg
 	cfg.Address = n.address()
 	cfg.Bugs = cl.cfg.Bugs
-	c, out, err := consumer.New(cfg, cl.now)
+	var c Process
+	var out consumer.Output
+	var err error
+	if cfg.IsConsumerProtocol() {
+		c, out, err = asyncconsumer.New(asyncconsumer.FromConfig(cfg), cl.now)
+	} else {
+		c, out, err = consumer.New(cfg, cl.now)
+	}
 	if err != nil {
 		assert.Fail("cluster: a consumer refused the configuration it was validated with: %v", err)
 	}
@@ -119,12 +127,14 @@ func (cl *Cluster) changeTopics(a Action) {
 			kind = spec.EvAddPartitions
 		}
 		cl.log(spec.Event{Kind: kind, Topic: a.Topic, Count: a.Partitions})
+		cl.tellCoordinatorTopics()
 		cl.stepped(a.Kind, "", nil)
 	case ActDeleteTopic:
 		cl.topics = maps.Clone(cl.topics)
 		delete(cl.topics, a.Topic)
 		cl.budget.partitions = totalPartitions(cl.topics)
 		cl.log(spec.Event{Kind: spec.EvDeleteTopic, Topic: a.Topic})
+		cl.tellCoordinatorTopics()
 		cl.stepped(a.Kind, "", nil)
 	case ActRefreshMetadata:
 		for _, name := range cl.sortedNames() {

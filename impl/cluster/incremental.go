@@ -133,7 +133,7 @@ func (cl *Cluster) offsetsTaken(body any) {
 // leanSnapshot is Snapshot from what the cluster keeps: the committed
 // offsets are the mirror itself, which the caller must not keep.
 func (cl *Cluster) leanSnapshot() spec.Snapshot {
-	s := spec.Snapshot{At: cl.now, Topics: cl.topics, Group: cl.groupView(), Committed: cl.lean.inc.offsets}
+	s := cl.withConsumerGroup(spec.Snapshot{At: cl.now, Topics: cl.topics, Group: cl.groupView(), Committed: cl.lean.inc.offsets})
 	names := cl.sortedNames()
 	if len(names) > 0 {
 		s.Consumers = make([]spec.ConsumerView, 0, len(names))

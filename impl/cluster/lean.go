@@ -209,7 +209,9 @@ func (cl *Cluster) leanFail(err error) {
 // says what that is): per group its last group record, preceded by the
 // group record naming the highest member id if that is an earlier one (Load
 // never hands out an id at or below it), and the last commit of each
-// partition.
+// partition; and a consumer group's records as keepConsumerGroupRecords
+// says. A group id that was of both types in one run keeps every record
+// of its classic group, and their tombstones.
 func (cl *Cluster) compactLog() {
 	type key struct {
 		group string
@@ -219,6 +221,7 @@ func (cl *Cluster) compactLog() {
 	maxID := map[string]int{}
 	maxSeq := map[string]uint64{}
 	lastOffset := map[key]int{}
+	mixed := map[string]bool{}
 	for i, r := range cl.records {
 		switch {
 		case r.Group != nil:
@@ -231,9 +234,19 @@ func (cl *Cluster) compactLog() {
 			}
 		case r.Offset != nil:
 			lastOffset[key{r.Offset.GroupID, r.Offset.TopicPartition}] = i
+		case r.GroupTombstone != nil:
+			mixed[r.GroupTombstone.GroupID] = true
 		}
 	}
 	keep := make([]bool, len(cl.records))
+	for i, r := range cl.records {
+		switch {
+		case r.Group != nil && mixed[r.Group.GroupID]:
+			keep[i] = true
+		case r.GroupTombstone != nil:
+			keep[i] = true
+		}
+	}
 	for id, i := range lastGroup {
 		keep[i] = true
 		if j, ok := maxID[id]; ok {
@@ -243,6 +256,7 @@ func (cl *Cluster) compactLog() {
 	for _, i := range lastOffset {
 		keep[i] = true
 	}
+	keepConsumerGroupRecords(cl.records, keep)
 	out := make([]coordinator.Record, 0, len(lastGroup)*2+len(lastOffset))
 	for i, r := range cl.records {
 		if keep[i] {

@@ -246,16 +246,28 @@ func (cl *Cluster) handOver(m spec.Message) {
 // applyCoordinator puts the coordinator's output into the world.
 func (cl *Cluster) applyCoordinator(r coordinator.Ready) {
 	cl.records = append(cl.records, r.Records...)
+	if len(r.Records) > 0 {
+		cl.leanFail(cl.replicate(r.Records))
+		cl.logConsumerGroup()
+	}
 	cl.persisted(r.Records)
 	for _, t := range r.Transitions {
 		cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: t.To.String(), Generation: t.ToGeneration})
 		cl.checker.Transition(cl.now, t)
 	}
-	if len(r.Responses) > 0 {
-		after := cl.groupAfter(r)
+	if len(r.Responses) == 0 {
+		return
+	}
+	if cg, ok := cl.consumerGroup(); ok {
 		for _, m := range r.Responses {
-			cl.checker.Response(cl.now, after, m)
+			cl.checker.ResponseConsumerGroup(cl.now, cg, m)
 			cl.send(m)
 		}
+		return
+	}
+	after := cl.groupAfter(r)
+	for _, m := range r.Responses {
+		cl.checker.Response(cl.now, after, m)
+		cl.send(m)
 	}
 }

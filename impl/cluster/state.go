@@ -146,7 +146,7 @@ func (cl *Cluster) Clone() *Cluster {
 	n.nodes = make(map[string]*node, len(cl.nodes))
 	for name, nd := range cl.nodes {
 		c := *nd
-		c.c = nd.c.Clone()
+		c.c = cloneProcess(nd.c)
 		c.retired = maps.Clone(nd.retired)
 		n.nodes[name] = &c
 	}
@@ -155,6 +155,7 @@ func (cl *Cluster) Clone() *Cluster {
 	for _, f := range n.net.flight {
 		n.net.onLink(f.Msg, f.ID)
 	}
+	n.replica = cl.replica.Clone()
 	n.checker = cl.checker.Clone()
 	n.checker.Rebuild = n.rebuild
 	n.events, n.listeners, n.stepHooks = nil, nil, nil

@@ -162,6 +162,7 @@ func (cl *Cluster) failover() {
 	cl.must(err)
 	cl.coord = coord
 	cl.lean.viewOK = false
+	cl.tellCoordinatorTopics()
 	g := coord.Describe(cl.cfg.GroupID)
 	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})
 	cl.checker.Failover()

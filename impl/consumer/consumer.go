@@ -67,6 +67,14 @@ type Config struct {
 	// partitions it gives up in onPartitionsRevoked, as a careful application does.
 	CommitOnRevoke   bool
 	MetadataMaxAgeMs int64 // metadata.max.age.ms
+	// GroupProtocol is group.protocol: "classic" (or "") for this package's
+	// consumer, "consumer" for KIP-848's, which impl/asyncconsumer is: a
+	// driver that holds either builds it from this Config (AsyncConfig).
+	// With "consumer", Assignors and SessionTimeoutMs are not used (the
+	// coordinator assigns and times sessions) and ServerAssignor is
+	// group.remote.assignor ("" lets the coordinator choose).
+	GroupProtocol  string
+	ServerAssignor string
 	// Bugs are planted defects, for showing that checkers catch them; none
 	// in the zero value.
 	Bugs mutant.Set
@@ -108,8 +116,32 @@ func (c Config) validate() error {
 	if _, err := rebalanceProtocol(c.Assignors); err != nil {
 		return fmt.Errorf("consumer %s: %w", c.Name, err)
 	}
+	switch c.GroupProtocol {
+	case "", GroupProtocolClassic:
+		if c.ServerAssignor != "" {
+			return fmt.Errorf("consumer %s: group.remote.assignor needs group.protocol=consumer", c.Name)
+		}
+	case GroupProtocolConsumer:
+		if c.ServerAssignor != "" {
+			if _, err := assignors.ServerByName(c.ServerAssignor); err != nil {
+				return fmt.Errorf("consumer %s: group.remote.assignor: %w", c.Name, err)
+			}
+		}
+	default:
+		return fmt.Errorf("consumer %s: group.protocol %q is neither classic nor consumer", c.Name, c.GroupProtocol)
+	}
 	return nil
 }
+
+// The values of group.protocol.
+const (
+	GroupProtocolClassic  = "classic"
+	GroupProtocolConsumer = "consumer"
+)
+
+// IsConsumerProtocol reports whether the configuration asks for KIP-848's
+// consumer protocol.
+func (c Config) IsConsumerProtocol() bool { return c.GroupProtocol == GroupProtocolConsumer }
 
 // rebalanceProtocol is the highest protocol every assignor supports
 // (ConsumerCoordinator's constructor).

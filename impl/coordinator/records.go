@@ -262,3 +262,18 @@ func Load(cfg Config, now int64, records []Record) (*Coordinator, Ready, error) 
 	}
 	return c, c.flush(), nil
 }
+
+// Replay applies records to c as Load does, after c's own: for a replica
+// that follows a coordinator's log record by record (timers are not armed;
+// a replica answers no requests).
+func (c *Coordinator) Replay(records []Record) error {
+	for i, r := range records {
+		if err := r.validate(); err != nil {
+			return fmt.Errorf("coordinator: record %d: %w", i, err)
+		}
+		if err := c.replay(r); err != nil {
+			return fmt.Errorf("coordinator: record %d (%s): %w", i, r, err)
+		}
+	}
+	return nil
+}

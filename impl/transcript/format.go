@@ -12,10 +12,25 @@ import (
 func formatState(cl *cluster.Cluster) []string {
 	snap := cl.Snapshot()
 	g := snap.Group
-	out := []string{fmt.Sprintf("group %s %s gen=%d protocol=%s leader=%s", g.GroupID, g.State, g.Generation,
-		dash(g.Protocol), dash(g.Leader))}
-	for _, m := range g.Members {
-		out = append(out, fmt.Sprintf("  member %s %s", m.MemberID, m.Assignment))
+	var out []string
+	if cg := snap.ConsumerGroup; cg != nil {
+		out = append(out, fmt.Sprintf("consumer group %s %s epoch=%d target-epoch=%d", cg.GroupID, cg.State, cg.Epoch, cg.AssignmentEpoch))
+		for _, m := range cg.Members {
+			line := fmt.Sprintf("  member %s %s epoch=%d %s", m.MemberID, m.State, m.Epoch, m.Assigned)
+			if len(m.PendingRevocation) > 0 {
+				line += " revoking " + m.PendingRevocation.String()
+			}
+			if !m.Target.Equal(m.Assigned) {
+				line += " target " + m.Target.String()
+			}
+			out = append(out, line)
+		}
+	} else {
+		out = append(out, fmt.Sprintf("group %s %s gen=%d protocol=%s leader=%s", g.GroupID, g.State, g.Generation,
+			dash(g.Protocol), dash(g.Leader)))
+		for _, m := range g.Members {
+			out = append(out, fmt.Sprintf("  member %s %s", m.MemberID, m.Assignment))
+		}
 	}
 	for _, c := range snap.Consumers {
 		if !c.Alive {
@@ -24,6 +39,9 @@ func formatState(cl *cluster.Cluster) []string {
 		}
 		cons, _ := cl.Consumer(c.Name)
 		line := fmt.Sprintf("  %s: %s member=%s gen=%d owns %s", c.Name, c.State, dash(c.MemberID), c.Generation, spec.FormatPartitions(c.Owned))
+		if c.GroupProtocol != "" {
+			line = fmt.Sprintf("  %s: %s member=%s epoch=%d owns %s", c.Name, c.AsyncState, dash(c.MemberID), c.Generation, spec.FormatPartitions(c.Owned))
+		}
 		if pos := cons.Positions(); len(pos) > 0 {
 			line += " at " + formatOffsets(pos)
 		}

@@ -395,7 +395,7 @@ func (m *Model) inStaticLeaderGap() bool {
 		return false
 	}
 	for _, c := range snap.Consumers {
-		if cons, ok := m.Cl.Consumer(c.Name); ok && c.MemberID == snap.Group.Leader {
+		if cons, ok := m.Cl.Classic(c.Name); ok && c.MemberID == snap.Group.Leader {
 			return cons.SkippedAssignment()
 		}
 	}

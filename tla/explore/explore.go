@@ -420,7 +420,7 @@ func heal(c *cluster.Cluster, limitMs int64) error {
 func staticLeaderSkipped(c *cluster.Cluster) bool {
 	leader := c.Snapshot().Group.Leader
 	for _, name := range c.Names() {
-		if cons, ok := c.Consumer(name); ok && cons.View().MemberID == leader {
+		if cons, ok := c.Classic(name); ok && cons.View().MemberID == leader {
 			return cons.SkippedAssignment()
 		}
 	}

@@ -208,7 +208,7 @@ func (a *abstraction) consumer(cl *cluster.Cluster, c int, name string) (model.C
 	if err != nil {
 		return model.Consumer{}, nil // not started
 	}
-	cons, ok := cl.Consumer(name)
+	cons, ok := cl.Classic(name)
 	if !ok {
 		a.config(c, cfg)
 		return model.Consumer{St: model.Down}, nil
