@@ -28,13 +28,14 @@ func cachedServerShape(p ServerParams) ServerShape {
 // partition nobody keeps to the least loaded subscribed member by scanning
 // every member, so a full assignment costs partitions × members map look-ups
 // (5·10⁹ at 10 000 members, ratio 50: minutes per run on this machine). A
-// shape over the budget (default 1.3·10⁹, which keeps m5000-r50 and below)
-// is skipped; KGROUP_BENCH_KFAKE_BUDGET sets it (0: no limit).
+// shape over the budget (default 3·10⁸, which keeps every full point up to
+// m1000 and m5000-r10) is skipped; KGROUP_BENCH_KFAKE_BUDGET sets it (0: no
+// limit).
 func kfakeBudget() float64 {
 	if v, err := strconv.ParseFloat(os.Getenv("KGROUP_BENCH_KFAKE_BUDGET"), 64); err == nil {
 		return v
 	}
-	return 1.3e9
+	return 3e8
 }
 
 func kfakeSkip(s ServerShape) string {
