@@ -8,6 +8,7 @@ require (
 	github.com/kgroup/kgroup v0.0.0
 	github.com/kgroup/kgroup/adapters/kgo v0.0.0
 	github.com/twmb/franz-go v1.22.2
+	github.com/twmb/franz-go/pkg/kfake v0.0.0-20260918054303-01f206a7e32c
 	github.com/twmb/franz-go/pkg/kmsg v1.15.1
 )
 
