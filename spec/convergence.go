@@ -25,7 +25,8 @@ func CheckConverged(s Snapshot) error {
 // CheckSettled is rule 6 without the coverage half: the group is Stable (Empty
 // if no consumer is alive); its members are exactly the live consumers, one
 // consumer to a member (Kafka gives every joining client a member id of its
-// own); each is STABLE at the group's generation with no rejoin pending and
+// own); each is STABLE (a KIP-848 consumer: its AsyncState) at the group's
+// generation (a consumer group's epoch) with no rejoin pending and
 // consumes exactly what the coordinator holds for it; and that assignment is
 // valid, though it may leave partitions unassigned.
 func CheckSettled(s Snapshot) error {
@@ -48,7 +49,9 @@ func CheckSettled(s Snapshot) error {
 			return fmt.Errorf("convergence: %s is alive but not a member", c.Name)
 		case shared:
 			return fmt.Errorf("convergence: %s and %s are both alive as member %s", other, c.Name, c.MemberID)
-		case c.State != ClientStable || c.RejoinNeeded:
+		case c.GroupProtocol != "" && c.AsyncState != AsyncStable:
+			return fmt.Errorf("convergence: %s is %s, not settled", c.Name, c.AsyncState)
+		case c.GroupProtocol == "" && (c.State != ClientStable || c.RejoinNeeded):
 			return fmt.Errorf("convergence: %s is %s (rejoin needed: %v), not settled", c.Name, c.State, c.RejoinNeeded)
 		case c.Generation != g.Generation:
 			return fmt.Errorf("convergence: %s is at generation %d, the group at %d", c.Name, c.Generation, g.Generation)

@@ -21,6 +21,15 @@
 //
 // It is not a classic consumer: there is no JoinGroup, SyncGroup or
 // client-side assignor; the coordinator computes the assignment.
+//
+// One divergence is forced by the zero-latency network kgroup's runs may
+// have: a fenced member rejoins at epoch 0 with its member id at once, as
+// Kafka's does, but if that rejoin is fenced too (the coordinator still
+// holds the member at a later epoch, and fences epoch 0 until the member's
+// session expires: the "unverified edge" of kafka-facts §3), the next
+// attempt waits retry.backoff.ms, growing to retry.backoff.max.ms. Kafka
+// retries at once and each attempt costs a round trip; without the backoff
+// no time would pass between attempts.
 package asyncconsumer
 
 import (

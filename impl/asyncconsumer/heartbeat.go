@@ -18,11 +18,14 @@ type heartbeatState struct {
 	timerAt    int64 // when the interval timer expires
 	backoffAt  int64 // when the retry backoff after a failure ends
 	attempts   int   // failed attempts in a row, for the exponential backoff
+	// refenced: the last rejoin was fenced again, so the next one waits for
+	// the backoff (a divergence: see the package doc).
+	refenced bool
 }
 
 // reset is RequestState.reset: nothing in flight, no backoff.
 func (h *heartbeatState) reset() {
-	h.inFlight, h.backoffAt, h.attempts = false, 0, 0
+	h.inFlight, h.backoffAt, h.attempts, h.refenced = false, 0, 0, false
 }
 
 // canSend is HeartbeatRequestState.canSendRequest.
@@ -73,7 +76,7 @@ func (c *Consumer) heartbeatPoll() {
 		c.sent = sentFields{}
 		return
 	}
-	now := c.state == spec.AsyncLeaving || (c.heartbeatNow() && !c.hb.inFlight)
+	now := c.state == spec.AsyncLeaving || (c.heartbeatNow() && !c.hb.inFlight && (!c.hb.refenced || c.now >= c.hb.backoffAt))
 	if now || c.hb.canSend(c.now) {
 		c.sendHeartbeat(true)
 	}
@@ -141,6 +144,7 @@ func (c *Consumer) onHeartbeatResponse(r *spec.ConsumerGroupHeartbeatResponse) {
 		c.onHeartbeatSuccess(r)
 		return
 	}
+	rejoining := c.state == spec.AsyncJoining
 	c.onHeartbeatFailure()
 	switch r.ErrorCode {
 	case spec.NotCoordinator, spec.CoordinatorNotAvailable:
@@ -150,7 +154,16 @@ func (c *Consumer) onHeartbeatResponse(r *spec.ConsumerGroupHeartbeatResponse) {
 		// Retry after the backoff.
 	case spec.FencedMemberEpoch, spec.UnknownMemberID:
 		c.transitionToFenced()
-		c.hb.reset() // rejoin as soon as the assignment is released
+		if !rejoining {
+			c.hb.reset() // rejoin as soon as the assignment is released
+		} else {
+			c.hb.refenced = true
+		}
+		// A rejoin fenced again — the coordinator still has the member at a
+		// later epoch, and fences epoch 0 until the member's session expires
+		// — is retried after the backoff. Kafka retries at once, each
+		// attempt costing a round trip; on kgroup's zero-latency network
+		// time would not pass (a divergence, in the package doc).
 	default:
 		// UNRELEASED_INSTANCE_ID, FENCED_INSTANCE_ID, GROUP_MAX_SIZE_REACHED,
 		// UNSUPPORTED_ASSIGNOR, INVALID_REQUEST, UNSUPPORTED_VERSION,

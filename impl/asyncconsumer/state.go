@@ -22,7 +22,7 @@ func (c *Consumer) AppendState(b []byte, f spec.StateFrame) []byte {
 	b = AppendConfig(b, c.cfg)
 	b = canon.Str(b, c.memberID)
 	b = canon.Ints(b, int64(c.state), int64(c.epoch), c.hb.intervalMs, int64(c.hb.attempts))
-	for _, v := range []bool{c.stalled, c.pollExpired, c.coordinatorUnknown, c.hb.inFlight} {
+	for _, v := range []bool{c.stalled, c.pollExpired, c.coordinatorUnknown, c.hb.inFlight, c.hb.refenced} {
 		b = canon.Bool(b, v)
 	}
 	b = c.appendDeadlines(b, f)

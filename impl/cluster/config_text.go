@@ -12,9 +12,12 @@ import (
 )
 
 // ConfigHelp is the syntax of the cluster line, for help texts.
-const ConfigHelp = `cluster topics=T:N,... [group=G] [initial-delay=MS] [max-size=N] [plant=BUG,...] [manual]
+const ConfigHelp = `cluster topics=T:N,... [group=G] [initial-delay=MS] [max-size=N] [consumer-session=MS]
+        [consumer-heartbeat=MS] [plant=BUG,...] [manual]
                                      a new cluster (Kafka's broker defaults); manual: messages wait
-                                     for deliver and drop; plant: known bugs (checker demonstrations)`
+                                     for deliver and drop; plant: known bugs (checker demonstrations);
+                                     consumer-*: group.consumer.session.timeout.ms and
+                                     group.consumer.heartbeat.interval.ms (KIP-848 groups)`
 
 // ParseConfig reads a cluster line: "cluster topics=t:6 manual". The
 // coordinator runs Kafka's defaults except where the line says otherwise.
@@ -49,6 +52,15 @@ func ParseConfig(line string) (Config, error) {
 		return Config{}, err
 	}
 	cfg.Coordinator.GroupMaxSize = int(maxSize)
+	cgSession, err := a.Int64("consumer-session", int64(cfg.Coordinator.ConsumerSessionTimeoutMs), 1, 1<<31-1)
+	if err != nil {
+		return Config{}, err
+	}
+	cgHeartbeat, err := a.Int64("consumer-heartbeat", int64(cfg.Coordinator.ConsumerHeartbeatIntervalMs), 1, 1<<31-1)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Coordinator.ConsumerSessionTimeoutMs, cfg.Coordinator.ConsumerHeartbeatIntervalMs = int32(cgSession), int32(cgHeartbeat)
 	if cfg.Bugs, err = mutant.ParseSet(a.Str("plant", "")); err != nil {
 		return Config{}, err
 	}
@@ -82,6 +94,12 @@ func (cfg Config) String() string {
 	}
 	if n := cfg.Coordinator.GroupMaxSize; n != 0 {
 		w = append(w, "max-size="+strconv.Itoa(n))
+	}
+	if n := cfg.Coordinator.ConsumerSessionTimeoutMs; n != def.ConsumerSessionTimeoutMs {
+		w = append(w, "consumer-session="+strconv.Itoa(int(n)))
+	}
+	if n := cfg.Coordinator.ConsumerHeartbeatIntervalMs; n != def.ConsumerHeartbeatIntervalMs {
+		w = append(w, "consumer-heartbeat="+strconv.Itoa(int(n)))
 	}
 	if cfg.Bugs != 0 {
 		w = append(w, "plant="+cfg.Bugs.String())

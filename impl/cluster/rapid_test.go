@@ -49,3 +49,38 @@ func TestRapidClassic(t *testing.T) {
 	})
 	t.Logf("%d runs, %d actions, %d states checked against every rule, %d operations checked for linearizability", runs, actions, states, ops)
 }
+
+// TestRapidConsumerGroups is the random model with KIP-848 consumer groups
+// in a third of the runs (randmodel.Options.ConsumerGroups): the same
+// faults, every rule checked after every step (for consumer groups, the
+// rules of spec/cg_rules.go and the record-replay check), convergence
+// demanded at the end, and the history of commits and fetches checked for
+// linearizability.
+func TestRapidConsumerGroups(t *testing.T) {
+	t.Parallel()
+	opts := randmodel.Defaults
+	opts.ConsumerGroups = true
+	var runs, cgRuns, states int64
+	rapid.Check(t, func(rt *rapid.T) {
+		m, err := randmodel.New(randmodel.Rapid{T: rt}, opts)
+		if err != nil {
+			rt.Fatal(err)
+		}
+		rec := linearizability.Record(m.Cl)
+		err = m.Run()
+		if err == nil {
+			if res := linearizability.Check(rec.History(), linearizability.Options{}); res.Verdict != linearizability.Ok {
+				err = fmt.Errorf("the history of commits and fetches is %s at %s", res.Verdict, res.Register)
+			}
+		}
+		runs++
+		if m.ConsumerGroup() {
+			cgRuns++
+		}
+		states += m.Cl.StepsChecked()
+		if err != nil {
+			rt.Fatalf("%v\ntranscript (save it and run kgroup replay on it):\n%s", err, m.Replay())
+		}
+	})
+	t.Logf("%d runs (%d of consumer groups), %d states checked against every rule", runs, cgRuns, states)
+}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kgroup/kgroup/assignors"
 	"github.com/kgroup/kgroup/impl/cluster"
+	"github.com/kgroup/kgroup/impl/asyncconsumer"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/impl/transcript"
@@ -100,6 +101,8 @@ type Model struct {
 	// (transcript static_leader_misses_metadata_change).
 	StaticLeaderGap bool
 	family          int // index into assignorFamilies
+	// consumerGroup: every consumer runs the consumer protocol (KIP-848).
+	consumerGroup bool
 }
 
 // Options say which kinds of fault a run may use.
@@ -109,6 +112,10 @@ type Options struct {
 	Failover  bool       // may move the group to a new coordinator
 	Static    bool       // some consumers are static members (KIP-345)
 	Bugs      mutant.Set // planted in every state machine
+	// ConsumerGroups: the run's consumers use KIP-848's consumer protocol
+	// (group.protocol=consumer) in a third of the runs, with the
+	// coordinator's consumer group timeouts drawn short.
+	ConsumerGroups bool
 	// KeepGoing runs on after a rule breaks, for checkers that look at the
 	// whole run (the history checker of package linearizability).
 	KeepGoing bool
@@ -122,11 +129,16 @@ func New(ch Chooser, opts Options) (*Model, error) {
 	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Bugs: opts.Bugs,
 		Topics: map[string]int32{"a": int32(1 + ch.Intn("partitions-a", 6)), "b": int32(ch.Intn("partitions-b", 4))}}
 	cfg.Coordinator.InitialRebalanceDelayMs = int64(ch.Intn("initial-delay", 3)) * 1000
+	consumerGroup := opts.ConsumerGroups && ch.Intn("protocol", 3) == 0
+	if consumerGroup {
+		cfg.Coordinator.ConsumerSessionTimeoutMs = int32(6000 + 2000*ch.Intn("cg-session", 4))
+		cfg.Coordinator.ConsumerHeartbeatIntervalMs = int32(1000 + 1000*ch.Intn("cg-heartbeat", 2))
+	}
 	cl, err := cluster.New(cfg)
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Cl: cl, ch: ch, opts: opts, family: ch.Intn("family", len(assignorFamilies))}
+	m := &Model{Cl: cl, ch: ch, opts: opts, family: ch.Intn("family", len(assignorFamilies)), consumerGroup: consumerGroup}
 	// A quarter of the runs may fail the coordinator over.
 	m.opts.Failover = opts.Failover && ch.Intn("failover", 4) == 0
 	for i := range opts.Consumers {
@@ -173,6 +185,10 @@ func (m *Model) consumerConfig(name string) consumer.Config {
 	cfg.MetadataMaxAgeMs = 10000
 	if m.opts.Static && m.ch.Intn("static", 4) == 0 {
 		cfg.InstanceID = "i-" + name // KIP-345: restarts keep the instance id
+	}
+	if m.consumerGroup {
+		cfg.GroupProtocol = consumer.GroupProtocolConsumer
+		cfg.ServerAssignor = []string{"", "uniform", "range"}[m.ch.Intn("remote-assignor", 3)]
 	}
 	return cfg
 }
@@ -269,7 +285,7 @@ func (m *Model) onRunning(what string, act func(string) cluster.Action) error {
 	if _, ok := m.Cl.Consumer(name); !ok || m.Cl.Frozen(name) {
 		return nil
 	}
-	if err := m.apply(act(name)); err != nil && !errors.Is(err, consumer.ErrStalled) {
+	if err := m.apply(act(name)); err != nil && !errors.Is(err, consumer.ErrStalled) && !errors.Is(err, asyncconsumer.ErrStalled) {
 		return err
 	}
 	return nil
@@ -411,3 +427,7 @@ func (m *Model) Replay() string {
 	}
 	return out
 }
+
+// ConsumerGroup reports whether the run's consumers use the consumer
+// protocol (KIP-848).
+func (m *Model) ConsumerGroup() bool { return m.consumerGroup }
