@@ -3,6 +3,7 @@ package coordinator
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/spec"
@@ -63,20 +64,19 @@ func (c *Coordinator) commitCG(recs []Record) {
 
 // validateCGHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid.
 func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *cgFail {
-	empty := func(s *string) bool { return s != nil && *s == "" }
 	switch {
-	case r.GroupID == "":
+	case blank(r.GroupID):
 		return failf(spec.InvalidRequest, "GroupId can't be empty.")
-	case empty(r.InstanceID):
+	case r.InstanceID != nil && blank(*r.InstanceID):
 		return failf(spec.InvalidRequest, "InstanceId can't be empty.")
-	case empty(r.RackID):
+	case r.RackID != nil && blank(*r.RackID):
 		return failf(spec.InvalidRequest, "RackId can't be empty.")
 	case r.SubscribedTopicRegex != nil:
 		return failf(spec.InvalidRequest, "SubscribedTopicRegex is not supported yet.")
 	}
 	switch e := r.MemberEpoch; {
 	case e > 0 || e == spec.LeaveEpoch:
-		if r.MemberID == "" {
+		if blank(r.MemberID) {
 			return failf(spec.InvalidRequest, "MemberId can't be empty.")
 		}
 	case e == spec.JoinEpoch:
@@ -89,7 +89,7 @@ func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest)
 			return failf(spec.InvalidRequest, "SubscribedTopicNames must be set in first request.")
 		}
 	case e == spec.StaticLeaveEpoch:
-		if r.MemberID == "" {
+		if blank(r.MemberID) {
 			return failf(spec.InvalidRequest, "MemberId can't be empty.")
 		}
 		if r.InstanceID == nil {
@@ -107,6 +107,12 @@ func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest)
 		return failf(spec.InvalidRequest, "RebalanceTimeoutMs %d must be positive or -1.", r.RebalanceTimeoutMs)
 	}
 	return nil
+}
+
+// blank is throwIfEmptyString's test: empty once trimmed as Java's
+// String.trim trims, of every character up to ' '.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
 }
 
 // cgGroupFor is getOrMaybeCreateConsumerGroup for a heartbeat: the group,
