@@ -280,12 +280,20 @@ func checkEpoch(m *cmember, r *spec.ConsumerGroupHeartbeatRequest) *cgFail {
 	return nil
 }
 
-// isSubset is GroupMetadataManager.isSubset: owned (nil counts as empty)
-// within assigned.
+// isSubset is GroupMetadataManager.isSubset: owned within assigned. A
+// member that did not report what it owns (nil) is not within it, nor is
+// one naming a topic it is not assigned, even with no partitions.
 func isSubset(owned, assigned spec.Assignment) bool {
+	if owned == nil {
+		return false
+	}
 	for t, ps := range owned {
+		as, ok := assigned[t]
+		if !ok {
+			return false
+		}
 		for _, p := range ps {
-			if !slices.Contains(assigned[t], p) {
+			if !slices.Contains(as, p) {
 				return false
 			}
 		}
