@@ -136,7 +136,7 @@ func (c *Coordinator) cgGroupFor(id string, create bool, recs *[]Record) (*cgrou
 	// Kafka converts a classic group whose members all use the consumer
 	// protocol embedded in the classic one (the online upgrade); kgroup
 	// does not, and answers as Kafka does when it cannot.
-	return nil, failf(spec.GroupIDNotFound, "Group %s is not a consumer group.", id)
+	return nil, failf(spec.GroupIDNotFound, "Group %s is not a consumer group", id)
 }
 
 // cgJoinOrBeat handles a heartbeat of epoch 0 or more.
@@ -261,7 +261,7 @@ func (c *Coordinator) cgLookup(g *cgroup, r *spec.ConsumerGroupHeartbeatRequest,
 	case holder == nil:
 		return nil, nil, failf(spec.UnknownMemberID, "Instance id %s is unknown.", inst)
 	case holder.id != memberID:
-		return nil, nil, failf(spec.FencedInstanceID, "Static member %s with instance id %s is not the member %s.", memberID, inst, holder.id)
+		return nil, nil, failf(spec.FencedInstanceID, "Static member %s with instance id %s was fenced by member %s.", memberID, inst, holder.id)
 	}
 	return holder.copy(), nil, checkEpoch(holder, r)
 }
