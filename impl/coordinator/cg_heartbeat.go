@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -154,6 +155,9 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		memberID = c.newMemberID(clientPrefix(r.ClientID))
 	}
 	old, replaced, f := c.cgLookup(g, r, memberID, &recs)
+	if f != nil && f.code == spec.FencedMemberEpoch && c.cfg.Bugs.Has(mutant.CGSkipEpochCheck) {
+		f = nil // any epoch will do
+	}
 	if f != nil {
 		return nil, nil, f
 	}
@@ -187,7 +191,11 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		targetEpoch = epoch
 	}
 	if !upd.reconciledTo(targetEpoch) {
-		next, code := reconcile(upd.memberAssignment, targetEpoch, target, g.currentPartitionEpoch, r.TopicPartitions)
+		held := g.currentPartitionEpoch
+		if c.cfg.Bugs.Has(mutant.CGAssignUnreleased) {
+			held = func(spec.TopicPartition) int32 { return -1 } // every partition looks released
+		}
+		next, code := reconcile(upd.memberAssignment, targetEpoch, target, held, r.TopicPartitions)
 		if code != spec.None {
 			return nil, nil, failf(code, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
 		}
