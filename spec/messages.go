@@ -166,7 +166,8 @@ type OffsetFetchRequest struct {
 	GroupID    string           `json:"group_id"`
 	Partitions []TopicPartition `json:"partitions"`
 	// MemberID and MemberEpoch (v9+) identify a consumer group member, whose
-	// epoch the coordinator checks; MemberID "" is the admin path.
+	// epoch the coordinator checks; MemberID "" with MemberEpoch -1 (Kafka's
+	// null and default) is the admin path.
 	MemberID    string `json:"member_id,omitempty"`
 	MemberEpoch int32  `json:"member_epoch,omitempty"`
 }

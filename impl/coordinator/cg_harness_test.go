@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/kgroup/kgroup/assignors"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -42,7 +44,8 @@ func (a *mockAssignor) Assign(_ map[string]assignors.TopicMetadata, ms []assigno
 
 type cgHarness struct {
 	*harness
-	mock *mockAssignor
+	mock   *mockAssignor
+	topics map[string]int32 // the last metadata image
 }
 
 func newCGHarness(t *testing.T, topics map[string]int32) *cgHarness {
@@ -50,6 +53,8 @@ func newCGHarness(t *testing.T, topics map[string]int32) *cgHarness {
 	mock := &mockAssignor{}
 	cfg := kafkaTestConfig()
 	cfg.mockAssignor = mock
+	// withConsumerGroupAssignors(singletonList(new MockPartitionAssignor("range"))).
+	cfg.ConsumerAssignors = []string{"range"}
 	h := &cgHarness{harness: newHarness(t, cfg), mock: mock}
 	h.metadata(topics)
 	return h
@@ -58,6 +63,7 @@ func newCGHarness(t *testing.T, topics map[string]int32) *cgHarness {
 // metadata gives the coordinator a new metadata image.
 func (h *cgHarness) metadata(topics map[string]int32) {
 	h.t.Helper()
+	h.topics = topics
 	rd, err := h.c.Step(h.now, spec.Message{Body: &spec.MetadataUpdate{Topics: topics}})
 	if err != nil {
 		h.t.Fatal(err)
@@ -197,4 +203,149 @@ func (h *cgHarness) member(group, id string) spec.ConsumerMemberView {
 		h.t.Fatalf("group %s has no member %s: %s", group, id, describeCGs(h.c))
 	}
 	return m
+}
+
+// The fixtures of Kafka's tests: ConsumerGroupBuilder's records, and
+// GroupMetadataManagerTestContext.replay, which kgroup does by loading a
+// coordinator from every record so far.
+
+// fixtureMember is a member as Kafka's tests build it with
+// ConsumerGroupMember.Builder: rebalance timeout 5000 ms (kgroup's member
+// record wants one; Kafka's tests often leave it unset) and server assignor
+// "range".
+type fixtureMember struct {
+	id, instance       string
+	state              spec.MemberState
+	epoch, prev        int32
+	topics             []string
+	assigned, revoking spec.Assignment
+}
+
+func (m fixtureMember) memberRecord(group string) Record {
+	return Record{CGMember: &CGMemberRecord{GroupID: group, MemberID: m.id, InstanceID: m.instance,
+		RebalanceTimeoutMs: 5000, Topics: sortedSet(m.topics), ServerAssignor: "range"}}
+}
+
+func (m fixtureMember) currentRecord(group string) Record {
+	return Record{CGCurrent: &CGCurrentRecord{GroupID: group, MemberID: m.id, State: m.state, Epoch: m.epoch,
+		PreviousEpoch: m.prev, Assigned: normalized(m.assigned), PendingRevocation: normalized(m.revoking)}}
+}
+
+// cgFixture is ConsumerGroupBuilder.
+type cgFixture struct {
+	group                  string
+	epoch, assignmentEpoch int32
+	members                []fixtureMember
+	targets                map[string]spec.Assignment
+	// subscription is withSubscriptionMetadata; nil computes it from the
+	// members' topics and the metadata image, as the builder does.
+	subscription map[string]int32
+}
+
+// records are ConsumerGroupBuilder.build's records, in its order.
+func (f cgFixture) records(image map[string]int32) []Record {
+	var recs []Record
+	for _, m := range f.members {
+		recs = append(recs, m.memberRecord(f.group))
+	}
+	sub := f.subscription
+	if sub == nil {
+		sub = map[string]int32{}
+		for _, m := range f.members {
+			for _, t := range m.topics {
+				if n, ok := image[t]; ok {
+					sub[t] = n
+				}
+			}
+		}
+	}
+	if len(sub) > 0 {
+		recs = append(recs, cgSubscriptionRecord(f.group, sub))
+	}
+	recs = append(recs, cgEpochRecord(f.group, f.epoch))
+	for _, id := range spec.SortedKeys(f.targets) {
+		recs = append(recs, cgTargetRecord(f.group, id, f.targets[id]))
+	}
+	recs = append(recs, cgTargetEpochRecord(f.group, f.assignmentEpoch))
+	for _, m := range f.members {
+		recs = append(recs, m.currentRecord(f.group))
+	}
+	return recs
+}
+
+// withGroup is GroupMetadataManagerTestContext.Builder.withConsumerGroup.
+func (h *cgHarness) withGroup(f cgFixture) { h.t.Helper(); h.replay(f.records(h.topics)...) }
+
+// replay is GroupMetadataManagerTestContext.replay: the coordinator is
+// loaded again from every record so far and recs, and given the metadata
+// image again (Load starts without one).
+func (h *cgHarness) replay(recs ...Record) {
+	h.t.Helper()
+	h.records = append(h.records, recs...)
+	c, _, err := Load(h.c.cfg, h.now, h.records)
+	if err != nil {
+		h.t.Fatalf("replaying: %v", err)
+	}
+	h.c = c
+	h.metadata(h.topics)
+}
+
+// wantResponse compares a heartbeat's answer with Kafka's, message aside.
+func (h *cgHarness) wantResponse(got *spec.ConsumerGroupHeartbeatResponse, want spec.ConsumerGroupHeartbeatResponse) {
+	h.t.Helper()
+	g := *got
+	g.ErrorMessage = ""
+	if diff := cmp.Diff(&want, &g); diff != "" {
+		h.t.Fatalf("response (-want +got):\n%s", diff)
+	}
+}
+
+// wantLast compares the records of the last step with Kafka's.
+func (h *cgHarness) wantLast(want ...string) {
+	h.t.Helper()
+	wantRecords(h.t, h.last.Records, want...)
+}
+
+// wantMessage is beatError that also wants Kafka's exception message.
+func (h *cgHarness) wantMessage(r *spec.ConsumerGroupHeartbeatRequest, code spec.ErrorCode, msg string) {
+	h.t.Helper()
+	before := len(h.records)
+	resp := h.beat(r)
+	if resp.ErrorCode != code || resp.ErrorMessage != msg {
+		h.t.Fatalf("heartbeat %s: %s %q, want %s %q", spec.FormatBody(r), resp.ErrorCode, resp.ErrorMessage, code, msg)
+	}
+	if len(h.records) != before {
+		h.t.Fatalf("a failed heartbeat wrote %d records", len(h.records)-before)
+	}
+}
+
+// cgState is context.consumerGroupState.
+func (h *cgHarness) cgState(group string) spec.ConsumerGroupState {
+	h.t.Helper()
+	v, ok := h.c.DescribeConsumerGroup(group)
+	if !ok {
+		h.t.Fatalf("no consumer group %s", group)
+	}
+	return v.State
+}
+
+// timers returns when the member's session and rebalance timers are due,
+// -1 when disarmed (assertSessionTimeout / assertRebalanceTimeout).
+func (h *cgHarness) timers(group, member string) (session, rebalance int64) {
+	h.t.Helper()
+	g, ok := h.c.cgroups[group]
+	if !ok {
+		return -1, -1
+	}
+	m, ok := g.members[member]
+	if !ok {
+		return -1, -1
+	}
+	at := func(t *timer) int64 {
+		if t.at == disarmed {
+			return -1
+		}
+		return t.at
+	}
+	return at(&m.session), at(&m.rebalance)
 }

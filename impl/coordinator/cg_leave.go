@@ -26,7 +26,7 @@ func (c *Coordinator) cgLeave(r *spec.ConsumerGroupHeartbeatRequest) (*spec.Cons
 	case m == nil:
 		return nil, nil, failf(spec.UnknownMemberID, "Instance id %s is unknown.", *r.InstanceID)
 	case m.id != r.MemberID:
-		return nil, nil, failf(spec.FencedInstanceID, "Static member %s with instance id %s is not the member %s.", r.MemberID, *r.InstanceID, m.id)
+		return nil, nil, failf(spec.FencedInstanceID, "Static member %s with instance id %s was fenced by member %s.", r.MemberID, *r.InstanceID, m.id)
 	case r.MemberEpoch == spec.StaticLeaveEpoch:
 		n := m.copy()
 		n.epoch, n.pendingRevocation = spec.StaticLeaveEpoch, spec.Assignment{}

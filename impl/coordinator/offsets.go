@@ -75,9 +75,11 @@ func (g *cgroup) validateCommit(r *spec.OffsetCommitRequest) spec.ErrorCode {
 	return spec.None
 }
 
-// validateFetch is ConsumerGroup.validateOffsetFetch.
+// validateFetch is ConsumerGroup.validateOffsetFetch: only the admin
+// path — no member id (Kafka's null) and a negative epoch — skips the
+// member check; a member id "" with an epoch names no member.
 func (g *cgroup) validateFetch(r *spec.OffsetFetchRequest) spec.ErrorCode {
-	if r.MemberID == "" {
+	if r.MemberID == "" && r.MemberEpoch < 0 {
 		return spec.None
 	}
 	m, ok := g.members[r.MemberID]

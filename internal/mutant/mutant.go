@@ -58,17 +58,32 @@ const (
 	// applies it only after that member's next one (linearizability: two
 	// commits of one client applied out of order).
 	ReorderedCommits
+	// CGAssignUnreleased: a consumer group's reconciliation hands a member a
+	// partition another member still holds, ignoring partition epochs
+	// (KIP-848's exclusive ownership: replaying the member's record fails
+	// the coordinator's own check, so the Step fails).
+	CGAssignUnreleased
+	// CGSkipEpochCheck: ConsumerGroupHeartbeat accepts any member epoch,
+	// ahead of or behind the member's (KIP-848's fencing: a zombie keeps
+	// heartbeating instead of being told FENCED_MEMBER_EPOCH).
+	CGSkipEpochCheck
 	numBugs
 )
 
 var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
 	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record",
-	"stale-fetch-cache", "unpersisted-commit", "reordered-commits"}
+	"stale-fetch-cache", "unpersisted-commit", "reordered-commits", "cg-assign-unreleased", "cg-skip-epoch-check"}
 
 // HistoryOnly lists the bugs that break no rule a single state shows: only
 // a history of the clients' commits and fetches (package linearizability)
 // reveals them.
 func HistoryOnly() []Bug { return []Bug{StaleFetchCache, ReorderedCommits} }
+
+// ConsumerGroupOnly lists the bugs planted in consumer groups (KIP-848),
+// which the classic-protocol runs of the explorer, the fuzzers and the
+// refinement check never reach: the coordinator's conformance tests show
+// them (impl/coordinator's TestPlantedConsumerGroupBugs).
+func ConsumerGroupOnly() []Bug { return []Bug{CGAssignUnreleased, CGSkipEpochCheck} }
 
 // All lists every bug, in order.
 func All() []Bug {

@@ -1,0 +1,61 @@
+package coordinator
+
+// The planted consumer group bugs (internal/mutant) against the checks
+// that catch them: the coordinator's own exclusive-ownership invariant
+// (holdPartitions in replay, an assert failure that Step returns as an
+// error) and the epoch validation conformance test.
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kgroup/kgroup/internal/mutant"
+	"github.com/kgroup/kgroup/spec"
+)
+
+func newPlantedCGHarness(t *testing.T, bug mutant.Bug, topics map[string]int32) *cgHarness {
+	t.Helper()
+	h := newCGHarness(t, topics)
+	h.c.cfg.Bugs = mutant.Of(bug) // Load in replay keeps the configuration
+	return h
+}
+
+// TestPlantedConsumerGroupBugs: each consumer group bug is caught.
+func TestPlantedConsumerGroupBugs(t *testing.T) {
+	if got := mutant.ConsumerGroupOnly(); len(got) != 2 {
+		t.Fatalf("ConsumerGroupOnly lists %v: give each a case here", got)
+	}
+
+	// CGAssignUnreleased: in GMMT.testReconciliationProcess the newcomer m3
+	// is handed foo[4 5] bar[1] while m1 and m2 still hold them; the
+	// coordinator's replay refuses its record and the Step fails.
+	t.Run(mutant.CGAssignUnreleased.String(), func(t *testing.T) {
+		h := newPlantedCGHarness(t, mutant.CGAssignUnreleased, map[string]int32{"foo": 6, "bar": 3})
+		h.withGroup(twoMembers(false, false))
+		h.mock.plan = map[string]spec.Assignment{
+			"m1": asg("foo", 0, 1, "bar", 0), "m2": asg("foo", 2, 3, "bar", 2), "m3": asg("foo", 4, 5, "bar", 1)}
+		_, err := h.c.Step(h.now, spec.Message{From: "client", Correlation: 1,
+			Body: cgJoin("fooup", "m3", "foo", "bar").assignor("range").req()})
+		if err == nil || !strings.Contains(err.Error(), "still held") {
+			t.Fatalf("the join of m3 with the bug planted: %v, want the exclusive-ownership assertion", err)
+		}
+		t.Logf("caught: %v", err)
+		// Without it the same join leaves m3 waiting (see
+		// TestKafkaCGReconciliationProcess).
+	})
+
+	// CGSkipEpochCheck: the conformance body of
+	// GMMT.testConsumerGroupMemberEpochValidation wants FENCED_MEMBER_EPOCH
+	// for an epoch ahead of the member's; with the bug it is accepted.
+	t.Run(mutant.CGSkipEpochCheck.String(), func(t *testing.T) {
+		h := newPlantedCGHarness(t, mutant.CGSkipEpochCheck, map[string]int32{})
+		h.replay(epochValidationRecords("")...)
+		for _, epoch := range []int32{200, 50, 99} {
+			resp := h.beat(cgBeat("fooup", "m", epoch).rebalance(5000).topics("foo", "bar").req())
+			if resp.ErrorCode == spec.FencedMemberEpoch {
+				t.Fatalf("epoch %d: fenced with the bug planted", epoch)
+			}
+			t.Logf("caught: epoch %d of a member at 100 answered %s, Kafka's test wants FENCED_MEMBER_EPOCH", epoch, resp.ErrorCode)
+		}
+	})
+}
