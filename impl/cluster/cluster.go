@@ -49,9 +49,9 @@ type Config struct {
 
 // Cluster is the composed system.
 type Cluster struct {
-	cfg       Config
-	now       int64
-	coord     *coordinator.Coordinator
+	cfg   Config
+	now   int64
+	coord *coordinator.Coordinator
 	// replica has replayed every record written (consumer_group.go).
 	replica   *coordinator.Coordinator
 	cgLogged  cgState // the consumer group as last logged

@@ -16,8 +16,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/kgroup/kgroup/assignors"
-	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/asyncconsumer"
+	"github.com/kgroup/kgroup/impl/cluster"
 	"github.com/kgroup/kgroup/impl/consumer"
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/impl/transcript"
