@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/kgroup/kgroup/internal/assert"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -181,9 +182,17 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		targetEpoch = epoch
 	}
 	if !upd.reconciledTo(targetEpoch) {
-		next, code := reconcile(upd.memberAssignment, targetEpoch, target, g.currentPartitionEpoch, r.TopicPartitions)
+		held := g.currentPartitionEpoch
+		if c.cfg.Bugs.Has(mutant.IgnorePartitionEpochs) {
+			held = func(spec.TopicPartition) int32 { return -1 } // planted: every partition looks released
+		}
+		next, code := reconcile(upd.memberAssignment, targetEpoch, target, held, r.TopicPartitions)
 		if code != spec.None {
 			return nil, nil, failf(code, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
+		}
+		if c.cfg.Bugs.Has(mutant.EpochGoesBack) && upd.state == spec.MemberUnreleasedPartition &&
+			next.state == spec.MemberStable && next.epoch > 1 {
+			next.epoch-- // planted
 		}
 		if !next.equal(upd.memberAssignment) {
 			upd.memberAssignment = next

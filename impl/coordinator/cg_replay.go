@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -154,7 +155,8 @@ func (c *Coordinator) replayCGCurrent(x *CGCurrentRecord) error {
 		m = newCMember(g, x.MemberID)
 		g.members[m.id] = m
 	}
-	if err := g.releasePartitions(m); err != nil {
+	planted := c.cfg.Bugs.Has(mutant.IgnorePartitionEpochs) // keeps no partition epochs
+	if err := g.releasePartitions(m); err != nil && !planted {
 		return err
 	}
 	if x.Tombstone {
@@ -163,6 +165,9 @@ func (c *Coordinator) replayCGCurrent(x *CGCurrentRecord) error {
 	} else {
 		m.state, m.epoch, m.prevEpoch = x.State, x.Epoch, x.PreviousEpoch
 		m.assigned, m.pendingRevocation = normalized(x.Assigned), normalized(x.PendingRevocation)
+	}
+	if planted {
+		return nil
 	}
 	return g.holdPartitions(m)
 }

@@ -61,16 +61,35 @@ const (
 	numBugs
 )
 
-var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
+// The consumer-group (KIP-848) bugs. The classic models, the explorer and
+// the fuzzers do not run consumer groups, so All leaves these out;
+// ConsumerGroupBugs lists them, and kgroup serve's live checks catch each
+// (serve's TestLiveChecksCatchPlantedConsumerGroupBugs).
+const (
+	// IgnorePartitionEpochs: the coordinator keeps no partition epochs, so
+	// it gives a member a partition another member has not revoked yet
+	// (rule 1, exclusive ownership).
+	IgnorePartitionEpochs Bug = numBugs + iota
+	// EpochGoesBack: a member whose unreleased partitions arrive is given
+	// the epoch before the one it had (member epochs never decrease).
+	EpochGoesBack
+	numAllBugs
+)
+
+var names = [numAllBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
 	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record",
-	"stale-fetch-cache", "unpersisted-commit", "reordered-commits"}
+	"stale-fetch-cache", "unpersisted-commit", "reordered-commits",
+	"ignore-partition-epochs", "epoch-goes-back"}
 
 // HistoryOnly lists the bugs that break no rule a single state shows: only
 // a history of the clients' commits and fetches (package linearizability)
 // reveals them.
 func HistoryOnly() []Bug { return []Bug{StaleFetchCache, ReorderedCommits} }
 
-// All lists every bug, in order.
+// ConsumerGroupBugs lists the consumer-group bugs, in order.
+func ConsumerGroupBugs() []Bug { return []Bug{IgnorePartitionEpochs, EpochGoesBack} }
+
+// All lists every bug but the consumer-group ones, in order.
 func All() []Bug {
 	out := make([]Bug, 0, numBugs-1)
 	for b := Bug(1); b < numBugs; b++ {
@@ -81,7 +100,7 @@ func All() []Bug {
 
 // String is the bug's name, e.g. "double-assign".
 func (b Bug) String() string {
-	if b > 0 && b < numBugs {
+	if b > 0 && b < numAllBugs {
 		return names[b]
 	}
 	return fmt.Sprintf("Bug(%d)", uint8(b))
@@ -89,7 +108,7 @@ func (b Bug) String() string {
 
 // Parse reads a bug's name.
 func Parse(name string) (Bug, error) {
-	for b := Bug(1); b < numBugs; b++ {
+	for b := Bug(1); b < numAllBugs; b++ {
 		if names[b] == name {
 			return b, nil
 		}
@@ -115,7 +134,7 @@ func (s Set) Has(b Bug) bool { return s&(1<<b) != 0 }
 // String lists the planted bugs' names, comma-separated, in order.
 func (s Set) String() string {
 	var parts []string
-	for _, b := range All() {
+	for _, b := range append(All(), ConsumerGroupBugs()...) {
 		if s.Has(b) {
 			parts = append(parts, b.String())
 		}
