@@ -190,7 +190,7 @@ func (c *conn) handle(frame []byte) (header, kmsg.Response, error) {
 	return h, resp, err
 }
 
-// group answers the six group APIs through the coordinator.
+// group answers the group APIs through the coordinator.
 func (c *conn) group(h header, req kmsg.Request) (kmsg.Response, error) {
 	switch r := req.(type) {
 	case *kmsg.JoinGroupRequest:
@@ -211,7 +211,17 @@ func (c *conn) group(h header, req kmsg.Request) (kmsg.Response, error) {
 	case *kmsg.LeaveGroupRequest:
 		return ask(c, leaveRequest(r), func(a *spec.LeaveGroupResponse) kmsg.Response { return leaveResponse(r, a) })
 	case *kmsg.OffsetCommitRequest:
-		return ask(c, commitRequest(r), func(a *spec.OffsetCommitResponse) kmsg.Response { return commitResponse(r, a) })
+		rep, err := c.call(&call{req: commitRequest(r), version: r.Version})
+		if err != nil {
+			return nil, err
+		}
+		return commitResponse(r, rep.resp.(*spec.OffsetCommitResponse)), nil
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		if memberIDMissing(r) {
+			return cgHeartbeatResponse(r, &spec.ConsumerGroupHeartbeatResponse{ErrorCode: spec.InvalidRequest, ErrorMessage: "MemberId can't be empty."}), nil
+		}
+		hr := cgHeartbeatRequest(r, h.clientID, c.srv.store.nameOf)
+		return ask(c, hr, func(a *spec.ConsumerGroupHeartbeatResponse) kmsg.Response { return cgHeartbeatResponse(r, a) })
 	case *kmsg.OffsetFetchRequest:
 		var rs []*spec.OffsetFetchResponse
 		for _, fr := range fetchRequests(r) {

@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"encoding/base64"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -125,7 +128,10 @@ func commitRequest(r *kmsg.OffsetCommitRequest) *spec.OffsetCommitRequest {
 }
 
 // fetchRequests: v8 batches groups; before it there is one. A null topic
-// list (v2+) asks for every committed partition.
+// list (v2+) asks for every committed partition. v9 adds a member id and
+// epoch per group (KIP-848), which the coordinator checks for consumer
+// groups; a null member id is the admin path (Kafka's
+// ConsumerGroup.validateOffsetFetch accepts a null id with epoch -1).
 func fetchRequests(r *kmsg.OffsetFetchRequest) []*spec.OffsetFetchRequest {
 	if r.Version < 8 {
 		out := &spec.OffsetFetchRequest{GroupID: r.Group}
@@ -140,6 +146,9 @@ func fetchRequests(r *kmsg.OffsetFetchRequest) []*spec.OffsetFetchRequest {
 	var outs []*spec.OffsetFetchRequest
 	for _, g := range r.Groups {
 		out := &spec.OffsetFetchRequest{GroupID: g.Group}
+		if r.Version >= 9 && g.MemberID != nil {
+			out.MemberID, out.MemberEpoch = *g.MemberID, g.MemberEpoch
+		}
 		if g.Topics != nil {
 			out.Partitions = []spec.TopicPartition{}
 			for _, t := range g.Topics {
@@ -156,4 +165,57 @@ func appendPartitions(tps []spec.TopicPartition, topic string, ps []int32) []spe
 		tps = append(tps, spec.TopicPartition{Topic: topic, Partition: p})
 	}
 	return tps
+}
+
+// cgHeartbeatRequest reads a ConsumerGroupHeartbeat (KIP-848). Kafka's
+// null fields stay nil; the owned partitions name topics by id, which
+// nameOf turns into names (kgroup's coordinator holds topics by name).
+func cgHeartbeatRequest(r *kmsg.ConsumerGroupHeartbeatRequest, clientID string, nameOf func([16]byte) (string, bool)) *spec.ConsumerGroupHeartbeatRequest {
+	out := &spec.ConsumerGroupHeartbeatRequest{GroupID: r.Group, MemberID: r.MemberID, MemberEpoch: r.MemberEpoch,
+		InstanceID: r.InstanceID, RackID: r.RackID, RebalanceTimeoutMs: r.RebalanceTimeoutMillis,
+		SubscribedTopicNames: r.SubscribedTopicNames, SubscribedTopicRegex: r.SubscribedTopicRegex,
+		ServerAssignor: r.ServerAssignor, ClientID: clientID}
+	if r.Topics != nil {
+		out.TopicPartitions = spec.Assignment{}
+		for _, t := range r.Topics {
+			name, ok := nameOf(t.TopicID)
+			if !ok {
+				name = unknownTopic(t.TopicID)
+			}
+			out.TopicPartitions[name] = append(out.TopicPartitions[name], t.Partitions...)
+		}
+		for t, ps := range out.TopicPartitions { // Kafka holds them as a Set
+			slices.Sort(ps)
+			out.TopicPartitions[t] = slices.Compact(ps)
+		}
+		out.TopicPartitions.Normalize()
+	}
+	return out
+}
+
+// unknownTopic is the name of a topic id no topic has, in a member's owned
+// partitions. Kafka's coordinator holds assignments by topic id and never
+// checks owned partitions against the metadata: consumerGroupHeartbeat
+// hands them as sent to throwIfConsumerGroupMemberEpochIsInvalid (whose
+// isSubset must find them in the member's assignment) and to
+// CurrentAssignmentBuilder (which looks only for the partitions being
+// revoked), so an unknown id is a partition nobody is assigned, neither
+// dropped nor refused. kgroup's coordinator names topics; the id becomes
+// a name no Kafka topic can have (':' and '?' are outside Topic.validate's
+// [a-zA-Z0-9._-]), with the id in Kafka's Uuid text form (base64url, no
+// padding). No assignment holds it, so the member is fenced when it comes
+// back with its previous epoch owning it, as from Kafka, and it changes
+// nothing else.
+func unknownTopic(id [16]byte) string {
+	return "?unknown-topic-id:" + base64.RawURLEncoding.EncodeToString(id[:])
+}
+
+// memberIDMissing is KIP-1082 on ConsumerGroupHeartbeat v1+: the client
+// makes its member id, and one that is empty (after Java's String.trim,
+// which strips every char up to ' ') is INVALID_REQUEST
+// (GroupCoordinatorService.throwIfConsumerGroupHeartbeatRequestIsInvalid:
+// apiVersion >= CONSUMER_GENERATED_MEMBER_ID_REQUIRED_VERSION). On v0 the
+// coordinator makes the id of a joining member that sent none.
+func memberIDMissing(r *kmsg.ConsumerGroupHeartbeatRequest) bool {
+	return r.Version >= 1 && len(strings.TrimFunc(r.MemberID, func(c rune) bool { return c <= ' ' })) == 0
 }

@@ -1,6 +1,8 @@
 package serve
 
 import (
+	"slices"
+
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/kgroup/kgroup/spec"
@@ -62,16 +64,24 @@ func leaveResponse(req *kmsg.LeaveGroupRequest, r *spec.LeaveGroupResponse) kmsg
 }
 
 // commitResponse groups the partitions by topic, in the request's order.
+// kgroup's coordinator answers a commit to a group that does not exist, at
+// a generation of 0 or more, GROUP_ID_NOT_FOUND, which is Kafka's answer
+// on v9+; before v9 Kafka answers ILLEGAL_GENERATION
+// (OffsetMetadataManager.validateOffsetCommit), and so does this.
 func commitResponse(req *kmsg.OffsetCommitRequest, r *spec.OffsetCommitResponse) kmsg.Response {
 	resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 	for _, p := range r.Partitions {
+		code := p.ErrorCode
+		if code == spec.GroupIDNotFound && req.Version < 9 {
+			code = spec.IllegalGeneration
+		}
 		n := len(resp.Topics)
 		if n == 0 || resp.Topics[n-1].Topic != p.Topic {
 			resp.Topics = append(resp.Topics, kmsg.OffsetCommitResponseTopic{Topic: p.Topic})
 			n++
 		}
 		t := &resp.Topics[n-1]
-		t.Partitions = append(t.Partitions, kmsg.OffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: int16(p.ErrorCode)})
+		t.Partitions = append(t.Partitions, kmsg.OffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: int16(code)})
 	}
 	return resp
 }
@@ -111,6 +121,25 @@ func fetchResponse(req *kmsg.OffsetFetchRequest, rs []*spec.OffsetFetchResponse)
 		}
 		resp.Topics[n-1].Partitions = append(resp.Topics[n-1].Partitions, kmsg.OffsetFetchResponseTopicPartition{
 			Partition: p.Partition, Offset: p.Offset, LeaderEpoch: -1, Metadata: kmsg.StringPtr(p.Metadata), ErrorCode: int16(code)})
+	}
+	return resp
+}
+
+// cgHeartbeatResponse answers a ConsumerGroupHeartbeat: the assignment (nil
+// is null: unchanged) names topics by id (topicID of the name), topics in
+// name order and partitions ascending where Kafka's follow its HashMap.
+func cgHeartbeatResponse(req *kmsg.ConsumerGroupHeartbeatRequest, r *spec.ConsumerGroupHeartbeatResponse) kmsg.Response {
+	resp := req.ResponseKind().(*kmsg.ConsumerGroupHeartbeatResponse)
+	resp.ErrorCode, resp.ErrorMessage = int16(r.ErrorCode), strPtr(r.ErrorMessage)
+	resp.MemberID, resp.MemberEpoch, resp.HeartbeatIntervalMillis = strPtr(r.MemberID), r.MemberEpoch, r.HeartbeatIntervalMs
+	if r.Assignment != nil {
+		a := &kmsg.ConsumerGroupHeartbeatResponseAssignment{Topics: []kmsg.ConsumerGroupHeartbeatResponseAssignmentTopic{}}
+		for _, t := range spec.SortedKeys(r.Assignment) {
+			ps := slices.Clone(r.Assignment[t])
+			slices.Sort(ps)
+			a.Topics = append(a.Topics, kmsg.ConsumerGroupHeartbeatResponseAssignmentTopic{TopicID: topicID(t), Partitions: ps})
+		}
+		resp.Assignment = a
 	}
 	return resp
 }

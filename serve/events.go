@@ -21,7 +21,9 @@ import (
 //
 // At is milliseconds since the server started, the coordinator's clock.
 // Kinds: listen, conn, close (a connection ended, with why), transition,
-// join, sync, leave, commit (accepted), violation (a rule broken), check
+// join, sync, leave (also a KIP-848 member's, generation its epoch -1 or
+// -2), assign (a KIP-848 heartbeat's answer carrying an assignment,
+// generation the member epoch), commit (accepted), violation (a rule broken), check
 // (a summary of the checks made, at shutdown), fault (one injected),
 // failover (the coordinator reloaded from its log), bad (bad input, with
 // what was done about it).

@@ -260,6 +260,10 @@ func memberOf(req spec.Request) string {
 		return r.MemberID
 	case *spec.OffsetCommitRequest:
 		return r.MemberID
+	case *spec.OffsetFetchRequest:
+		return r.MemberID
+	case *spec.ConsumerGroupHeartbeatRequest:
+		return r.MemberID
 	case *spec.LeaveGroupRequest:
 		if len(r.Members) == 1 {
 			return r.Members[0].MemberID
@@ -312,4 +316,7 @@ func (o *owner) reload() {
 	}
 	o.srv.events.add(Event{At: o.now, Kind: "failover", Detail: fmt.Sprintf("a new coordinator loaded %d records", len(o.log))})
 	o.ready(rd)
+	if err := o.feedMetadata(); err != nil {
+		o.srv.events.add(Event{At: o.now, Kind: "bad", Detail: err.Error()})
+	}
 }

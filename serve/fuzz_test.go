@@ -77,6 +77,12 @@ func translate(h header, req kmsg.Request) {
 			resp.Members = append(resp.Members, spec.LeaveGroupMemberResponse{MemberID: m.MemberID})
 		}
 		leaveResponse(r, resp).AppendTo(nil)
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		memberIDMissing(r)
+		names := newStore([]TopicSpec{{"t", 4}})
+		hr := cgHeartbeatRequest(r, h.clientID, names.nameOf)
+		resp := &spec.ConsumerGroupHeartbeatResponse{MemberID: hr.MemberID, MemberEpoch: hr.MemberEpoch, Assignment: hr.TopicPartitions}
+		cgHeartbeatResponse(r, resp).AppendTo(nil)
 	case *kmsg.ProduceRequest:
 		for _, t := range r.Topics {
 			for _, p := range t.Partitions {
@@ -123,12 +129,18 @@ func exampleRequest(t testing.TB, key int16) kmsg.Request {
 	case *kmsg.OffsetFetchRequest:
 		r.Group = "g"
 		r.Topics = []kmsg.OffsetFetchRequestTopic{{Topic: "t", Partitions: []int32{0, 1}}}
-		r.Groups = []kmsg.OffsetFetchRequestGroup{{Group: "g", Topics: []kmsg.OffsetFetchRequestGroupTopic{{Topic: "t", Partitions: []int32{0}}}}}
+		r.Groups = []kmsg.OffsetFetchRequestGroup{{Group: "g", MemberID: kmsg.StringPtr("m-1"), MemberEpoch: 3,
+			Topics: []kmsg.OffsetFetchRequestGroupTopic{{Topic: "t", Partitions: []int32{0}}}}}
 	case *kmsg.LeaveGroupRequest:
 		r.Group, r.MemberID = "g", "m-1"
 		r.Members = []kmsg.LeaveGroupRequestMember{{MemberID: "m-1"}}
 	case *kmsg.HeartbeatRequest:
 		r.Group, r.MemberID, r.Generation = "g", "m-1", 1
+	case *kmsg.ConsumerGroupHeartbeatRequest:
+		r.Group, r.MemberID, r.MemberEpoch, r.RebalanceTimeoutMillis = "g", "m-1", 3, 30000
+		r.SubscribedTopicNames, r.ServerAssignor = []string{"t"}, kmsg.StringPtr("uniform")
+		r.Topics = []kmsg.ConsumerGroupHeartbeatRequestTopic{{TopicID: topicID("t"), Partitions: []int32{0, 1}},
+			{TopicID: [16]byte{1}, Partitions: []int32{2}}} // one id no topic has
 	case *kmsg.ProduceRequest:
 		r.Acks = -1
 		r.Topics = []kmsg.ProduceRequestTopic{{Topic: "t", Partitions: []kmsg.ProduceRequestTopicPartition{{Partition: 0, Records: recordBatch(2)}}}}

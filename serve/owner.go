@@ -25,9 +25,11 @@ type call struct {
 	client string // the request header's client id
 	raw    []kmsg.JoinGroupRequestProtocol
 	plan   []kmsg.SyncGroupRequestGroupAssignment
-	reply  chan reply // buffered: the coordinator's goroutine never waits on a connection
-	corr   int32
-	op     int // index of its history operation, -1 if none
+	// version is an OffsetCommit's version (KIP-848 members must use v9+).
+	version int16
+	reply   chan reply // buffered: the coordinator's goroutine never waits on a connection
+	corr    int32
+	op      int // index of its history operation, -1 if none
 }
 
 // reply is the coordinator's answer, with the bytes to send for a
@@ -72,7 +74,26 @@ func newOwner(srv *Server, cfg coordinator.Config) (*owner, error) {
 	o := &owner{srv: srv, cfg: cfg, co: co, start: time.Now(), pending: map[int32]*call{}, raw: newRawCache(),
 		clients: map[memberKey]string{}}
 	o.checks = newChecks(srv.store.partitionCounts(), srv.events.add)
+	if err := o.feedMetadata(); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// feedMetadata gives the coordinator the topics' partition counts, which
+// it assigns consumer groups from (Kafka's coordinator gets the metadata
+// image from the controller, GroupCoordinator.onMetadataUpdate): at the
+// start and to every coordinator a failover loads, since the image is not
+// in the record log. The topics are fixed at the start (no auto-creation,
+// no CreateTopics or CreatePartitions), so no other change needs one;
+// whatever would add topics or partitions must call it too.
+func (o *owner) feedMetadata() error {
+	rd, err := o.co.Step(o.now, spec.Message{Body: &spec.MetadataUpdate{Topics: o.srv.store.partitionCounts()}})
+	if err != nil {
+		return fmt.Errorf("kgroup serve: the coordinator refused the topic metadata: %w", err)
+	}
+	o.ready(rd)
+	return nil
 }
 
 // elapsed is the coordinator's clock: milliseconds since the start, never
@@ -150,6 +171,10 @@ func (o *owner) take(in any) {
 
 // send steps the coordinator with one request.
 func (o *owner) send(c *call) {
+	if resp := o.refuseOldCommit(c); resp != nil {
+		c.reply <- reply{resp: resp}
+		return
+	}
 	o.corr++
 	c.corr = o.corr
 	o.pending[c.corr] = c
@@ -185,10 +210,14 @@ func (o *owner) step(m spec.Message, c *call) {
 func (o *owner) ready(rd coordinator.Ready) {
 	settled := map[string]bool{}
 	offsets := map[string]bool{}
+	consumer := map[string]bool{} // consumer groups this step changed
 	for _, r := range rd.Records {
 		o.log = append(o.log, r)
 		if r.Offset != nil {
 			offsets[r.Offset.GroupID] = true
+		}
+		if g, ok := consumerGroupOf(r); ok {
+			consumer[g] = true
 		}
 	}
 	for _, t := range rd.Transitions {
@@ -218,12 +247,46 @@ func (o *owner) ready(rd coordinator.Ready) {
 	for _, g := range spec.SortedKeys(offsets) {
 		o.checks.offsets(o.now, g, o.co.Committed(g))
 	}
+	for _, g := range spec.SortedKeys(consumer) {
+		v, ok := o.co.DescribeConsumerGroup(g)
+		o.checks.consumerGroup(o.now, g, v, ok)
+		if ok && (v.State == spec.CGStable || v.State == spec.CGEmpty) {
+			o.checks.rebuildCG(o.now, v, o.load)
+		}
+	}
 	for _, g := range spec.SortedKeys(settled) {
 		v := view(g)
 		o.checks.installed(o.now, v)
 		o.checks.rebuild(o.now, o.co, o.load, g)
 		o.raw.forget(v)
 	}
+}
+
+// refuseOldCommit is the one check of a commit that needs its version,
+// which kgroup's requests do not carry: a KIP-848 member committing below
+// OffsetCommit v9 gets UNSUPPORTED_VERSION (ConsumerGroup.validateOffsetCommit:
+// after the epoch < 0 with no members case and the member lookup, a
+// non-transactional commit of a member not using the classic protocol
+// below v9). nil lets the commit through to the coordinator.
+func (o *owner) refuseOldCommit(c *call) spec.Response {
+	r, ok := c.req.(*spec.OffsetCommitRequest)
+	if !ok || c.version >= 9 {
+		return nil
+	}
+	g, ok := o.co.DescribeConsumerGroup(r.GroupID)
+	if !ok || (r.GenerationID < 0 && len(g.Members) == 0) {
+		return nil
+	}
+	if _, ok := g.Member(r.MemberID); !ok {
+		return nil // UNKNOWN_MEMBER_ID, from the coordinator
+	}
+	resp := &spec.OffsetCommitResponse{}
+	for _, p := range r.Offsets {
+		resp.Partitions = append(resp.Partitions, spec.OffsetCommitPartitionResponse{TopicPartition: p.TopicPartition, ErrorCode: spec.UnsupportedVersion})
+	}
+	o.srv.events.add(Event{At: o.now, Kind: "bad", Group: r.GroupID, Member: r.MemberID, Client: c.client,
+		Detail: fmt.Sprintf("OffsetCommit v%d from a KIP-848 member; answered UNSUPPORTED_VERSION (v9+ needed)", c.version)})
+	return resp
 }
 
 func (o *owner) load() (*coordinator.Coordinator, error) {
@@ -241,7 +304,11 @@ func (o *owner) answer(m spec.Message, view func(string) spec.GroupView) {
 	}
 	delete(o.pending, m.Correlation)
 	group := c.req.Group()
-	o.checks.answered(o.now, view(group), c.req, resp)
+	if cg, ok := o.co.DescribeConsumerGroup(group); ok {
+		o.checks.answeredCG(o.now, cg, c.req, resp)
+	} else {
+		o.checks.answered(o.now, view(group), c.req, resp)
+	}
 	o.clock++
 	if c.op >= 0 {
 		o.history[c.op].Returned(o.clock, resp)
@@ -267,6 +334,8 @@ func (o *owner) answer(m spec.Message, view func(string) spec.GroupView) {
 		}
 	case *spec.OffsetCommitResponse:
 		o.commitEvent(c, r)
+	case *spec.ConsumerGroupHeartbeatResponse:
+		o.cgEvent(c, r)
 	case *spec.LeaveGroupResponse:
 		for _, lm := range r.Members {
 			o.srv.events.add(Event{At: o.now, Kind: "leave", Group: group, Member: lm.MemberID, Client: c.client, Error: errName(lm.ErrorCode)})
@@ -305,4 +374,44 @@ func trimSpace(s string) string {
 		return s[1:]
 	}
 	return s
+}
+
+// consumerGroupOf is the consumer group a record belongs to, if it is one
+// of a consumer group's records (a consumer group changes only through
+// them).
+func consumerGroupOf(r coordinator.Record) (string, bool) {
+	switch {
+	case r.CGMetadata != nil:
+		return r.CGMetadata.GroupID, true
+	case r.CGSubscription != nil:
+		return r.CGSubscription.GroupID, true
+	case r.CGMember != nil:
+		return r.CGMember.GroupID, true
+	case r.CGTarget != nil:
+		return r.CGTarget.GroupID, true
+	case r.CGTargetEpoch != nil:
+		return r.CGTargetEpoch.GroupID, true
+	case r.CGCurrent != nil:
+		return r.CGCurrent.GroupID, true
+	}
+	return "", false
+}
+
+// cgEvent notes a KIP-848 heartbeat's answer: "leave" for a member leaving
+// (epoch -1, or -2 for a static member), "assign" when it carries an
+// assignment (a full request's, or a changed one), with the member epoch
+// as the generation.
+func (o *owner) cgEvent(c *call, r *spec.ConsumerGroupHeartbeatResponse) {
+	req := c.req.(*spec.ConsumerGroupHeartbeatRequest)
+	if r.ErrorCode != spec.None {
+		return
+	}
+	o.clients[memberKey{req.GroupID, r.MemberID}] = c.client
+	switch {
+	case req.MemberEpoch == spec.LeaveEpoch || req.MemberEpoch == spec.StaticLeaveEpoch:
+		o.srv.events.add(Event{At: o.now, Kind: "leave", Group: req.GroupID, Member: r.MemberID, Client: c.client, Generation: r.MemberEpoch})
+	case r.Assignment != nil:
+		o.srv.events.add(Event{At: o.now, Kind: "assign", Group: req.GroupID, Member: r.MemberID, Client: c.client,
+			Generation: r.MemberEpoch, Assignment: r.Assignment.String()})
+	}
 }

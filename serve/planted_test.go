@@ -91,3 +91,48 @@ func TestLiveChecksCatchPlantedBugs(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveChecksCatchPlantedConsumerGroupBugs: each consumer-group bug
+// planted in the coordinator is caught on live KIP-848 traffic by the rule
+// it breaks, and the same traffic without the bug breaks nothing. The
+// traffic: a member joins, a second joins, and each heartbeats (reporting
+// as owned what it was last assigned) until both are reconciled.
+func TestLiveChecksCatchPlantedConsumerGroupBugs(t *testing.T) {
+	rules := map[mutant.Bug]string{mutant.CGAssignUnreleased: ruleCGOwnership, mutant.CGEpochGoesBack: ruleCGEpochs}
+	// cg-skip-epoch-check needs a zombie, which this traffic has not: the
+	// coordinator's conformance test and the cluster's random model catch it.
+	for _, bug := range []mutant.Bug{mutant.CGAssignUnreleased, mutant.CGEpochGoesBack} {
+		t.Run(bug.String(), func(t *testing.T) {
+			for _, planted := range []bool{false, true} {
+				cfg := testConfig()
+				if planted {
+					cfg.Coordinator.Bugs = mutant.Of(bug)
+				}
+				s := start(t, cfg)
+				m1, m2 := newCGMember(t, s, "g", "m1"), newCGMember(t, s, "g", "m2")
+				m1.beat()
+				for range 4 {
+					m2.beat()
+					m1.beat()
+				}
+				broken := map[string]bool{}
+				for _, v := range s.Violations() {
+					broken[v.Rule] = true
+				}
+				switch {
+				case !planted && len(broken) > 0:
+					t.Fatalf("without the bug: %v\n%s", s.Violations(), eventsText(s))
+				case !planted:
+					if v := cgView(t, s, "g"); v.State != spec.CGStable {
+						t.Fatalf("without the bug the group did not settle: %+v", v)
+					}
+				case !broken[rules[bug]]:
+					t.Fatalf("%s not caught by %s: %v\n%s", bug, rules[bug], s.Violations(), eventsText(s))
+				default:
+					t.Logf("caught: %s", s.Violations()[0])
+				}
+				s.Close()
+			}
+		})
+	}
+}

@@ -57,8 +57,15 @@ func validTopic(name string) bool {
 	return true
 }
 
-// topicID is a topic's id: fixed, derived from its name, so that a restarted
-// server gives the same ids.
+// topicID is a topic's id (Kafka's Uuid): the first 16 bytes of the
+// SHA-256 of "kgroup topic " and the name. It is fixed by the name, so a
+// restarted server, a test and a client all see the same id, and kgroup
+// serve needs no id registry: Metadata v10+ gives it (clients map ids to
+// names with it, as KIP-848's ConsumerGroupHeartbeat and OffsetCommit
+// v10+ name topics by id), and ConsumerGroupHeartbeat answers encode an
+// assigned topic's id from its name. Kafka draws ids at random, never the
+// zero id or 1 (its reserved ZERO_UUID and METADATA_TOPIC_ID); a hash
+// prefix is one of them with probability 2^-127.
 func topicID(name string) [16]byte {
 	sum := sha256.Sum256([]byte("kgroup topic " + name))
 	var id [16]byte
@@ -73,7 +80,8 @@ func topicID(name string) [16]byte {
 type store struct {
 	mu     sync.Mutex
 	topics map[string]*topic
-	order  []string // topic names as configured
+	byID   map[[16]byte]string // topic names by id
+	order  []string            // topic names as configured
 	// grew is closed and replaced whenever records are appended, waking
 	// fetches that wait for data.
 	grew chan struct{}
@@ -101,13 +109,14 @@ type storedBatch struct {
 const maxLogBytes = 256 << 20
 
 func newStore(specs []TopicSpec) *store {
-	s := &store{topics: map[string]*topic{}, grew: make(chan struct{})}
+	s := &store{topics: map[string]*topic{}, byID: map[[16]byte]string{}, grew: make(chan struct{})}
 	for _, ts := range specs {
 		t := &topic{id: topicID(ts.Name)}
 		for range ts.Partitions {
 			t.partitions = append(t.partitions, &partitionLog{})
 		}
 		s.topics[ts.Name] = t
+		s.byID[t.id] = ts.Name
 		s.order = append(s.order, ts.Name)
 	}
 	return s
@@ -122,14 +131,11 @@ func (s *store) partitionCounts() map[string]int32 {
 	return out
 }
 
-// nameOf finds a topic by id.
+// nameOf finds a topic by id. The topics are fixed at the start, so
+// reading them needs no lock.
 func (s *store) nameOf(id [16]byte) (string, bool) {
-	for name, t := range s.topics {
-		if t.id == id {
-			return name, true
-		}
-	}
-	return "", false
+	name, ok := s.byID[id]
+	return name, ok
 }
 
 func (s *store) log(name string, p int32) *partitionLog {

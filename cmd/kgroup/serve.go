@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -63,7 +64,9 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	minSession := fs.Int("min-session-ms", int(cfg.Coordinator.MinSessionTimeoutMs), "group.min.session.timeout.ms")
 	fs.Int64Var(&cfg.Coordinator.InitialRebalanceDelayMs, "initial-delay-ms", cfg.Coordinator.InitialRebalanceDelayMs, "group.initial.rebalance.delay.ms")
 	fs.IntVar(&cfg.Coordinator.GroupMaxSize, "group-max-size", 0, "group.max.size (0: no limit)")
-	plant := fs.String("plant", "", "plant known bugs in the coordinator, to watch the checks catch them: "+bugNames())
+	cgSession := fs.Int("consumer-session-ms", int(cfg.Coordinator.ConsumerSessionTimeoutMs), "group.consumer.session.timeout.ms (KIP-848 groups)")
+	cgHeartbeat := fs.Int("consumer-heartbeat-ms", int(cfg.Coordinator.ConsumerHeartbeatIntervalMs), "group.consumer.heartbeat.interval.ms (KIP-848 groups)")
+	plant := fs.String("plant", "", "plant known bugs in the coordinator, to watch the checks catch them: "+bugNames()+", and for KIP-848 groups "+cgBugNames())
 	maxFrame := fs.Int("max-frame-bytes", serve.DefaultMaxFrameBytes, "the largest request frame accepted")
 	stopAfter := fs.Duration("for", 0, "stop after this long (0: at Ctrl-C)")
 	pos, err := parseFlags(fs, args)
@@ -73,11 +76,12 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	if len(pos) > 0 || *maxFrame < 64 || *maxFrame > 1<<30 || *minSession < 0 {
+	if len(pos) > 0 || *maxFrame < 64 || *maxFrame > 1<<30 || *minSession < 0 || *cgHeartbeat <= 0 || *cgSession <= *cgHeartbeat || *cgSession > 1<<30 {
 		fs.Usage()
 		return 2
 	}
 	cfg.MaxFrameBytes, cfg.Coordinator.MinSessionTimeoutMs, cfg.Faults = int32(*maxFrame), int32(*minSession), faults
+	cfg.Coordinator.ConsumerSessionTimeoutMs, cfg.Coordinator.ConsumerHeartbeatIntervalMs = int32(*cgSession), int32(*cgHeartbeat)
 	if cfg.Coordinator.Bugs, err = mutant.ParseSet(*plant); err == nil {
 		cfg.Topics, err = serve.ParseTopics(*topics)
 	}
@@ -141,4 +145,12 @@ func saveOps(path string, ops []linearizability.Op) (err error) {
 		err = errors.Join(err, f.Close())
 	}
 	return err
+}
+
+func cgBugNames() string {
+	var names []string
+	for _, b := range mutant.ConsumerGroupOnly() {
+		names = append(names, b.String())
+	}
+	return strings.Join(names, ", ")
 }

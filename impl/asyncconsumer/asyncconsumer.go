@@ -156,6 +156,7 @@ type Consumer struct {
 	coordinatorUnknown bool
 	coordinatorAt      int64 // when FindCoordinator answers, while unknown
 	nextAutoCommitAt   int64
+	fetchRetryAt       int64 // a failed position fetch is not sent again before
 
 	corr     int32
 	inflight []request

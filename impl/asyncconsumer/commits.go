@@ -80,7 +80,7 @@ func (c *Consumer) commitSync(metadataBytes int) {
 // maybeFetchPositions fetches the committed offsets of owned partitions
 // whose position is unknown, except those being revoked.
 func (c *Consumer) maybeFetchPositions() {
-	if c.coordinatorUnknown || c.inFlight(roleFetch) {
+	if c.coordinatorUnknown || c.inFlight(roleFetch) || c.now < c.fetchRetryAt {
 		return
 	}
 	var missing []spec.TopicPartition
@@ -90,7 +90,9 @@ func (c *Consumer) maybeFetchPositions() {
 		}
 	}
 	if len(missing) > 0 {
-		c.send(&spec.OffsetFetchRequest{GroupID: c.cfg.GroupID, Partitions: missing}, roleFetch, true)
+		// v9+: the member's id and epoch, which the coordinator checks.
+		c.send(&spec.OffsetFetchRequest{GroupID: c.cfg.GroupID, Partitions: missing, MemberID: c.memberID, MemberEpoch: c.epoch},
+			roleFetch, true)
 	}
 }
 
@@ -102,7 +104,9 @@ func (c *Consumer) revoking(tp spec.TopicPartition) bool {
 
 // onFetchResponse seeks every still-owned partition without a position to
 // its committed offset, or to 0 when none was committed. A failed fetch is
-// sent again by the next poll.
+// sent again by a poll after retry.backoff.ms (STALE_MEMBER_EPOCH or
+// UNKNOWN_MEMBER_ID: by then the heartbeat has the member's new epoch, or
+// the member lost its partitions).
 func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
 	switch r.ErrorCode {
 	case spec.None:
@@ -110,6 +114,7 @@ func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
 		c.markCoordinatorUnknown()
 		return
 	default:
+		c.fetchRetryAt = c.now + c.cfg.RetryBackoffMs
 		return
 	}
 	c.positions.Seek(c.owned, r.Partitions, c.cfg.Bugs.Has(mutant.SkipAhead))

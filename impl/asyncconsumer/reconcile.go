@@ -192,4 +192,7 @@ func (c *Consumer) applicationDeadlines(at func(int64)) {
 	if w := c.leaving; w != nil && !w.done {
 		at(w.deadline)
 	}
+	if c.fetchRetryAt > c.now {
+		at(c.fetchRetryAt)
+	}
 }

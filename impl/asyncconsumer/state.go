@@ -49,7 +49,8 @@ func (c *Consumer) appendDeadlines(b []byte, f spec.StateFrame) []byte {
 		at   int64
 		live bool
 	}{{c.pollDeadline, c.stalled}, {c.hb.timerAt, true}, {c.hb.backoffAt, true},
-		{c.nextAutoCommitAt, c.cfg.AutoCommit}, {c.coordinatorAt, c.coordinatorUnknown}} {
+		{c.nextAutoCommitAt, c.cfg.AutoCommit}, {c.coordinatorAt, c.coordinatorUnknown},
+		{c.fetchRetryAt, c.fetchRetryAt > f.Now}} {
 		if d.live {
 			b = canon.Deadline(b, f, d.at)
 		}

@@ -199,6 +199,10 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		if code != spec.None {
 			return nil, nil, failf(code, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
 		}
+		if c.cfg.Bugs.Has(mutant.CGEpochGoesBack) && upd.state == spec.MemberUnreleasedPartition &&
+			next.state == spec.MemberStable && next.epoch > 1 {
+			next.epoch-- // planted
+		}
 		if !next.equal(upd.memberAssignment) {
 			upd.memberAssignment = next
 			recs = append(recs, cgCurrentRecord(g.id, upd))

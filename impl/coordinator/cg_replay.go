@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -157,7 +158,8 @@ func (c *Coordinator) replayCGCurrent(x *CGCurrentRecord) error {
 		m = newCMember(g, x.MemberID)
 		g.members[m.id] = m
 	}
-	if err := g.releasePartitions(m); err != nil {
+	planted := c.cfg.Bugs.Has(mutant.CGAssignUnreleased) // keeps no partition epochs
+	if err := g.releasePartitions(m); err != nil && !planted {
 		return err
 	}
 	if x.Tombstone {
@@ -166,6 +168,9 @@ func (c *Coordinator) replayCGCurrent(x *CGCurrentRecord) error {
 	} else {
 		m.state, m.epoch, m.prevEpoch = x.State, x.Epoch, x.PreviousEpoch
 		m.assigned, m.pendingRevocation = normalized(x.Assigned), normalized(x.PendingRevocation)
+	}
+	if planted {
+		return nil
 	}
 	return g.holdPartitions(m)
 }

@@ -67,12 +67,17 @@ const (
 	// ahead of or behind the member's (KIP-848's fencing: a zombie keeps
 	// heartbeating instead of being told FENCED_MEMBER_EPOCH).
 	CGSkipEpochCheck
+	// CGEpochGoesBack: a member whose unreleased partitions arrive is given
+	// the epoch before the one it had (KIP-848: member epochs never
+	// decrease).
+	CGEpochGoesBack
 	numBugs
 )
 
 var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
 	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record",
-	"stale-fetch-cache", "unpersisted-commit", "reordered-commits", "cg-assign-unreleased", "cg-skip-epoch-check"}
+	"stale-fetch-cache", "unpersisted-commit", "reordered-commits", "cg-assign-unreleased", "cg-skip-epoch-check",
+	"cg-epoch-goes-back"}
 
 // HistoryOnly lists the bugs that break no rule a single state shows: only
 // a history of the clients' commits and fetches (package linearizability)
@@ -83,7 +88,7 @@ func HistoryOnly() []Bug { return []Bug{StaleFetchCache, ReorderedCommits} }
 // which the classic-protocol runs of the explorer, the fuzzers and the
 // refinement check never reach: the coordinator's conformance tests show
 // them (impl/coordinator's TestPlantedConsumerGroupBugs).
-func ConsumerGroupOnly() []Bug { return []Bug{CGAssignUnreleased, CGSkipEpochCheck} }
+func ConsumerGroupOnly() []Bug { return []Bug{CGAssignUnreleased, CGSkipEpochCheck, CGEpochGoesBack} }
 
 // All lists every bug, in order.
 func All() []Bug {

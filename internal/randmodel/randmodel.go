@@ -116,6 +116,8 @@ type Options struct {
 	// (group.protocol=consumer) in a third of the runs, with the
 	// coordinator's consumer group timeouts drawn short.
 	ConsumerGroups bool
+	// AllConsumerGroups: every run is of a consumer group.
+	AllConsumerGroups bool
 	// KeepGoing runs on after a rule breaks, for checkers that look at the
 	// whole run (the history checker of package linearizability).
 	KeepGoing bool
@@ -129,7 +131,7 @@ func New(ch Chooser, opts Options) (*Model, error) {
 	cfg := cluster.Config{GroupID: "g", Coordinator: coordinator.DefaultConfig(), Bugs: opts.Bugs,
 		Topics: map[string]int32{"a": int32(1 + ch.Intn("partitions-a", 6)), "b": int32(ch.Intn("partitions-b", 4))}}
 	cfg.Coordinator.InitialRebalanceDelayMs = int64(ch.Intn("initial-delay", 3)) * 1000
-	consumerGroup := opts.ConsumerGroups && ch.Intn("protocol", 3) == 0
+	consumerGroup := opts.AllConsumerGroups || (opts.ConsumerGroups && ch.Intn("protocol", 3) == 0)
 	if consumerGroup {
 		cfg.Coordinator.ConsumerSessionTimeoutMs = int32(6000 + 2000*ch.Intn("cg-session", 4))
 		cfg.Coordinator.ConsumerHeartbeatIntervalMs = int32(1000 + 1000*ch.Intn("cg-heartbeat", 2))

@@ -63,6 +63,9 @@ func TestTranscriptsRefineTheSpec(t *testing.T) {
 	}
 	total := int64(0)
 	for _, f := range files {
+		if strings.HasPrefix(filepath.Base(f), "kip848_") {
+			continue // consumer groups: ClassicGroup.tla does not describe them (no ConsumerGroup.tla yet)
+		}
 		ck := runTranscript(t, f)
 		total += ck.Steps()
 		if err := ck.Err(); err != nil {
