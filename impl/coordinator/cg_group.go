@@ -25,6 +25,8 @@ type cmember struct {
 	rebalance timer // fences the member stuck in UNREVOKED_PARTITIONS
 	// rebalanceEpoch is the epoch the rebalance timer was armed at.
 	rebalanceEpoch int32
+	// answer is the member's last steady heartbeat answer (steadyHeartbeat).
+	answer *spec.ConsumerGroupHeartbeatResponse
 }
 
 // reconciledTo is ConsumerGroupMember.isReconciledTo.

@@ -36,6 +36,9 @@ func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.C
 	if f := c.validateCGHeartbeat(r); f != nil {
 		return f.response()
 	}
+	if resp := c.steadyHeartbeat(r); resp != nil && !fullPathOnly {
+		return resp
+	}
 	var resp *spec.ConsumerGroupHeartbeatResponse
 	var recs []Record
 	var f *cgFail
@@ -51,6 +54,39 @@ func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.C
 	c.afterCGHeartbeat(r, resp)
 	return resp
 }
+
+// steadyHeartbeat answers, allocating nothing, the heartbeat of a member
+// reconciled to its group's target with nothing to change — every optional
+// field null, its epoch, its client id — the steady state of a group; nil
+// for any other heartbeat. It does what the full path would: no records,
+// the session timer re-armed, an answer without an assignment (one shared
+// per member and epoch: answers are never modified).
+func (c *Coordinator) steadyHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.ConsumerGroupHeartbeatResponse {
+	if r.MemberEpoch <= 0 || r.RackID != nil || r.RebalanceTimeoutMs != -1 || r.SubscribedTopicNames != nil ||
+		r.SubscribedTopicRegex != nil || r.ServerAssignor != nil || r.TopicPartitions != nil {
+		return nil
+	}
+	g, ok := c.cgroups[r.GroupID]
+	if !ok || g.refresh || g.epoch != g.assignmentEpoch {
+		return nil
+	}
+	m, ok := g.members[r.MemberID]
+	if !ok || m.epoch != r.MemberEpoch || !m.reconciledTo(g.assignmentEpoch) || m.clientID != r.ClientID ||
+		(r.InstanceID != nil && *r.InstanceID != m.instanceID) || (r.InstanceID == nil && m.instanceID != "") {
+		return nil
+	}
+	if a := m.answer; a == nil || a.MemberEpoch != m.epoch || a.HeartbeatIntervalMs != c.cfg.ConsumerHeartbeatIntervalMs {
+		m.answer = &spec.ConsumerGroupHeartbeatResponse{MemberID: m.id, MemberEpoch: m.epoch,
+			HeartbeatIntervalMs: c.cfg.ConsumerHeartbeatIntervalMs}
+	}
+	c.timers.arm(&m.session, c.now+int64(c.cfg.ConsumerSessionTimeoutMs))
+	c.timers.disarm(&m.rebalance)
+	return m.answer
+}
+
+// fullPathOnly turns steadyHeartbeat off, for the test that compares it
+// with the full path.
+var fullPathOnly = false
 
 // commitCG writes records and replays them: the only way a consumer group
 // changes.
