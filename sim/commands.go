@@ -89,9 +89,8 @@ func runCluster(e *engine, a *cmdline.Args) error {
 	line := "cluster"
 	for _, k := range a.Keys() {
 		v := a.Str(k, "")
-		if k == "initial-delay" {
-			v = e.setting(k, v)
-			ms, err := parseMs(v)
+		if slices.Contains(clusterDurationKeys, k) {
+			ms, err := parseMs(e.setting(k, v))
 			if err != nil {
 				return err
 			}
@@ -99,12 +98,14 @@ func runCluster(e *engine, a *cmdline.Args) error {
 		}
 		line += " " + k + "=" + v
 	}
-	if _, ok := e.variant.Set["initial-delay"]; ok && !a.Has("initial-delay") {
-		ms, err := parseMs(e.variant.Set["initial-delay"])
-		if err != nil {
-			return err
+	for _, k := range clusterDurationKeys {
+		if _, ok := e.variant.Set[k]; ok && !a.Has(k) {
+			ms, err := parseMs(e.variant.Set[k])
+			if err != nil {
+				return err
+			}
+			line += " " + k + "=" + strconv.FormatInt(ms, 10)
 		}
-		line += " initial-delay=" + strconv.FormatInt(ms, 10)
 	}
 	for _, p := range a.Pos {
 		if p != "manual" {
@@ -320,10 +321,14 @@ func (e *engine) names(words []string) ([]string, error) {
 	return out, nil
 }
 
+// clusterDurationKeys are the cluster line's durations, which may carry
+// units and which a variant may set.
+var clusterDurationKeys = []string{"initial-delay", "consumer-session", "consumer-heartbeat"}
+
 // consumerKeys are start's options that go to the consumer; those that
 // are durations may carry units.
 var consumerKeys = []string{"topics", "assignor", "instance", "rack", "session", "heartbeat", "poll", "request-timeout",
-	"retry-backoff", "metadata-age", "auto-commit", "commit-on-revoke"}
+	"retry-backoff", "metadata-age", "auto-commit", "commit-on-revoke", "protocol", "remote-assignor"}
 
 var durationKeys = []string{"session", "heartbeat", "poll", "request-timeout", "retry-backoff", "metadata-age", "auto-commit"}
 

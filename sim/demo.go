@@ -1,7 +1,8 @@
 package sim
 
 // Demo is the built-in scenario of `kgroup sim`: a scale-out of a group
-// that has fallen behind, under eager and under cooperative rebalancing.
+// that has fallen behind, under eager and cooperative rebalancing and under
+// KIP-848's consumer protocol.
 const Demo = `# kgroup's built-in demo. 12 consumers share the 48 partitions of "orders";
 # 150 records per second go into each, and the application takes 2 ms per
 # record (lognormal around 1.8 ms, sampled per batch): each consumer can do
@@ -12,9 +13,15 @@ const Demo = `# kgroup's built-in demo. 12 consumers share the 48 partitions of 
 # Eager rebalancing (range) stops every partition until the new assignment,
 # waiting for each member to finish its batch; cooperative
 # (cooperative-sticky, KIP-429) stops only the partitions that move, for two
-# rounds: fewer partitions, each for longer.
+# rounds: fewer partitions, each for longer. The consumer protocol (KIP-848,
+# group.protocol=consumer, the coordinator's uniform assignor) has no
+# rebalance barrier: each member joining moves what it takes, revoked on
+# the owner's next heartbeat and handed over on the newcomer's (the
+# coordinator's heartbeat interval, 5 s); with no initial delay, the group
+# also forms one member at a time, moving partitions as it goes.
 variant eager assignor=range
 variant cooperative assignor=cooperative-sticky
+variant consumer protocol=consumer
 cluster topics=orders:48
 app record=lognormal(1.8ms,0.3)
 start c1..c12
@@ -28,4 +35,5 @@ run 2m
 assert eager.last.paused == 48
 assert cooperative.last.paused == cooperative.last.moved
 assert cooperative.last.rounds == 2
+assert consumer.last.paused == consumer.last.moved
 `

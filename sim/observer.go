@@ -78,6 +78,7 @@ type observer struct {
 	members      map[string]bool   // member ids at the last look
 	state        string
 	metaChanged  bool
+	cgEpoch      int32 // a consumer group's epoch as last seen
 	lost         int64 // messages lost
 	dupCause     map[string]int64
 	expiries     int
@@ -166,6 +167,14 @@ func (ob *observer) sent(ev spec.Event) {
 		}
 	case *spec.SyncGroupRequest:
 		ob.syncSent[x.name] = ev.At
+	case *spec.ConsumerGroupHeartbeatRequest:
+		// KIP-848's client metrics (ConsumerRebalanceMetricsManager): a
+		// rebalance ends when the member acknowledges its reconciliation.
+		if s, ok := ob.rbStart[x.name]; ok && m.Body.(*spec.ConsumerGroupHeartbeatRequest).TopicPartitions != nil {
+			ob.rbLat.add(float64(ev.At - s))
+			delete(ob.rbStart, x.name)
+			ob.okRebalances[x.name]++
+		}
 	case *spec.OffsetCommitRequest:
 		ob.lastCommit[x.name] = ev.At
 		x.nextCommit = ev.At + ob.autoCommitMs(x) - 1
@@ -176,6 +185,12 @@ func (ob *observer) sent(ev spec.Event) {
 			ob.note(ev.At, "%s: its batch outlasts max.poll.interval.ms; it leaves the group", x.name)
 		}
 	}
+}
+
+// ownsExactly reports whether the named consumer owns exactly a.
+func (ob *observer) ownsExactly(name string, a spec.Assignment) bool {
+	c, ok := ob.e.cl.Consumer(name)
+	return ok && slices.Equal(c.View().Owned, a.Partitions())
 }
 
 func (ob *observer) delivered(ev spec.Event) {
@@ -192,6 +207,16 @@ func (ob *observer) delivered(ev spec.Event) {
 			ob.memberOf[r.MemberID] = x.name
 		case spec.MemberIDRequired:
 		default:
+			ob.failed[x.name]++
+		}
+	case *spec.ConsumerGroupHeartbeatResponse:
+		// ... and starts when a new assignment arrives.
+		if r.ErrorCode == spec.None && r.Assignment != nil && !ob.ownsExactly(x.name, r.Assignment) {
+			if _, ok := ob.rbStart[x.name]; !ok {
+				ob.rbStart[x.name] = ev.At
+			}
+		}
+		if r.ErrorCode != spec.None {
 			ob.failed[x.name]++
 		}
 	case *spec.SyncGroupResponse:
@@ -225,6 +250,10 @@ func (ob *observer) delivered(ev spec.Event) {
 }
 
 func (ob *observer) groupState(ev spec.Event, ctx stepCtx) {
+	if state, _, cg := strings.Cut(ev.Detail, " target-epoch="); cg {
+		ob.consumerGroupState(ev, state, ctx)
+		return
+	}
 	now, prev := ev.At, ob.state
 	ob.state = ev.Detail
 	switch ev.Detail {
@@ -252,6 +281,40 @@ func (ob *observer) groupState(ev spec.Event, ctx stepCtx) {
 		ob.metaChanged = false
 		ob.refreshMembers()
 	case spec.Empty.String(), spec.Dead.String():
+		ob.closeOpen(now)
+	}
+}
+
+// consumerGroupState follows a KIP-848 consumer group. There is no join
+// phase nor sync: a rebalance runs from the group leaving Stable (a new
+// group epoch: Assigning, or at once Reconciling) to Stable again, and
+// each epoch bump while it runs is one more round. Join time stays 0; the
+// reconciliation counts as sync time.
+func (ob *observer) consumerGroupState(ev spec.Event, state string, ctx stepCtx) {
+	now, prev := ev.At, ob.state
+	ob.state = state
+	switch state {
+	case "Assigning", "Reconciling":
+		if r := ob.open; r != nil && r.Stable < 0 {
+			if ev.Generation > ob.cgEpoch {
+				r.Rounds++
+			}
+			ob.cgEpoch = ev.Generation
+			return
+		}
+		ob.cgEpoch = ev.Generation
+		ob.closeOpen(now)
+		ob.openRebalance(now, ob.cause(ctx, prev))
+	case "Stable":
+		if r := ob.open; r != nil && r.Stable < 0 {
+			r.SyncMs += now - r.phaseAt
+			r.Stable, r.phaseAt = now, now
+			ob.note(now, "rebalance %d: Stable at epoch %d, %s after it began", r.N, ev.Generation, formatMs(float64(now-r.Start)))
+		}
+		clear(ob.revokedSince)
+		ob.metaChanged = false
+		ob.refreshMembers()
+	case "Empty", "Dead":
 		ob.closeOpen(now)
 	}
 }
@@ -336,6 +399,21 @@ func (ob *observer) cause(ctx stepCtx, prev string) string {
 			return fmt.Sprintf("rejoin %s (%s)", name, x.trouble)
 		case slices.Contains(slices.Collect(maps.Values(ob.memberOf)), name):
 			return "rejoin " + name
+		}
+		return "join " + name
+	case *spec.ConsumerGroupHeartbeatRequest:
+		switch {
+		case r.MemberEpoch == spec.LeaveEpoch || r.MemberEpoch == spec.StaticLeaveEpoch:
+			if x != nil && x.trouble == "poll timeout" {
+				return "poll timeout " + name
+			}
+			return "leave " + name
+		case r.MemberEpoch > 0 && ob.metaChanged:
+			return "metadata change"
+		case r.MemberEpoch > 0:
+			return "subscription or metadata change"
+		case x != nil && x.trouble != "":
+			return fmt.Sprintf("rejoin %s (%s)", name, x.trouble)
 		}
 		return "join " + name
 	case *spec.LeaveGroupRequest:

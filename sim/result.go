@@ -55,7 +55,7 @@ var metricDocs = [][2]string{
 	{"rebalance-rate-per-hour", "rebalances per simulated hour"},
 	{"rebalance-time-max", "the longest rebalance, first PreparingRebalance to Stable"},
 	{"rebalance-time-total", "all rebalances' time"},
-	{"rebalance-latency-avg", "Kafka client metric: a member's first JoinGroup to its successful SyncGroup, average"},
+	{"rebalance-latency-avg", "Kafka client metric: a member's first JoinGroup to its successful SyncGroup (KIP-848: a new assignment to its acknowledgement), average"},
 	{"rebalance-latency-max", "... and maximum"},
 	{"rebalance-total", "Kafka client metric: successful rebalances of the consumer that saw most"},
 	{"failed-rebalance-total", "Kafka client metric: JoinGroup and SyncGroup answered with an error, all consumers"},

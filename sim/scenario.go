@@ -52,13 +52,13 @@ const (
 var overrideKeys = []string{
 	// consumers (start's options)
 	"assignor", "static", "session", "heartbeat", "poll", "auto-commit", "commit-on-revoke",
-	"request-timeout", "retry-backoff", "metadata-age",
+	"request-timeout", "retry-backoff", "metadata-age", "protocol", "remote-assignor",
 	// the application (app's options)
 	"record", "batch", "max-poll-records", "revoke", "assign", "startup", "shutdown", "fetch-wait",
 	// the network (net's options)
 	"rtt", "loss",
 	// the coordinator (cluster's options)
-	"initial-delay",
+	"initial-delay", "consumer-session", "consumer-heartbeat",
 	// the workload: every produce rate is multiplied by this
 	"rate-scale",
 }

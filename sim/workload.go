@@ -2,6 +2,7 @@ package sim
 
 import (
 	"math"
+	"strings"
 
 	"github.com/kgroup/kgroup/spec"
 )
@@ -320,8 +321,14 @@ func (w *workload) classify(p *part, now int64) pstate {
 }
 
 // groupState follows the coordinator's state of the group.
+//
+// A KIP-848 consumer group's detail is its state and target epoch
+// ("Reconciling target-epoch=3"); Assigning and Reconciling count as a
+// rebalance under way.
 func (w *workload) groupState(e *engine, detail string) {
-	reb := detail == spec.PreparingRebalance.String() || detail == spec.CompletingRebalance.String()
+	detail, _, _ = strings.Cut(detail, " target-epoch=")
+	reb := detail == spec.PreparingRebalance.String() || detail == spec.CompletingRebalance.String() ||
+		detail == spec.CGAssigning.String() || detail == spec.CGReconciling.String()
 	first := detail == spec.Stable.String() && !w.stableOnce
 	if reb == w.rebalancing && !first {
 		return

@@ -125,3 +125,8 @@ func (c *Consumer) onFetchResponse(r *spec.OffsetFetchResponse) {
 func (c *Consumer) consume(n int64, tp *spec.TopicPartition) {
 	c.positions.Consume(c.owned, n, tp, c.revoking, c.emit)
 }
+
+// Revoking reports whether tp is pending revocation: a reconciliation will
+// give it up, so fetching it is paused (Kafka's markPendingRevocation) and
+// a poll returns none of its records.
+func (c *Consumer) Revoking(tp spec.TopicPartition) bool { return c.revoking(tp) }
