@@ -2,6 +2,7 @@ package assignors
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 
@@ -115,37 +116,153 @@ func (Uniform) Assign(topics map[string]TopicMetadata, members []Member) (Plan, 
 
 // assignUniform is Uniform.Assign; tests force the general path, or turn
 // rack awareness off, to compare.
+//
+// It accepts exactly the input validateServer accepts, without paying for
+// validateServer's map of every owned partition: serverCounts checks the
+// rack lists and the partition counts, the header check the member ids, the
+// model that they are distinct, and the claim pass, which reads every owned
+// partition at one generation (serverOwnership), that no partition has two
+// owners. On any failure validateServer itself runs and supplies the error,
+// so its messages and their precedence are unchanged.
 func assignUniform(topics map[string]TopicMetadata, members []Member, path solvePath, racks bool) (Plan, error) {
-	counts, err := validateServer(topics, members)
+	counts, ok := serverCounts(topics)
+	for i := range members {
+		ok = ok && members[i].ID != ""
+	}
+	if !ok {
+		return nil, serverError(topics, members, errInvalid)
+	}
+	m, err := newServerModel(counts, members)
 	if err != nil {
-		return nil, err
+		return nil, serverError(topics, members, err)
 	}
-	// One generation for every current owner: the sticky model's claim rules
-	// then reduce to "the owner keeps it if it still subscribes", since
-	// validateServer ruled out two owners of one partition.
-	same := make([]Member, len(members))
-	for i, m := range members {
-		m.Generation = 0
-		same[i] = m
-	}
-	if !racks || !rackAware(topics, members) {
-		r, err := solveSticky(counts, same, path, false)
-		if err != nil {
-			return nil, err
+	if !racks || !m.rackAware(topics) {
+		if m.numClasses() == 1 && path == pathAuto {
+			return m.realize(m.uniformQuotas()).plan(false), nil
 		}
-		return r.plan(false), nil
-	}
-	m, err := newStickyModel(counts, same, false)
-	if err != nil {
-		if verr := Validate(counts, members); verr != nil {
-			return nil, verr
-		}
-		return nil, err
+		return m.realize(m.optimalQuotas(), math.MaxInt32, nil).plan(false), nil
 	}
 	if n := m.numPartitions(); n > maxRackPartitions {
 		return nil, fmt.Errorf("the subscribed topics have %d partitions; the rack-aware uniform assignor handles at most %d", n, maxRackPartitions)
 	}
 	return m.rackRealize(internRacks(m, topics), m.memberRacks()).plan(false), nil
+}
+
+// serverError is the error of input the fast checks of assignUniform reject:
+// validateServer's, or, when validateServer accepts the input, err (which
+// then cannot be errInvalid).
+func serverError(topics map[string]TopicMetadata, members []Member, err error) error {
+	if _, verr := validateServer(topics, members); verr != nil {
+		return verr
+	}
+	stickyAssert(err != errInvalid, "the fast checks rejected what validateServer accepts")
+	return err
+}
+
+// serverCounts returns the partition count of every topic that has
+// partitions, and whether every count is non-negative and every rack list
+// matches its count. Topics without partitions are left out: they give
+// nobody anything and a claim on them is dropped either way, and a group
+// subscribed to a thousand of them then costs nothing per topic.
+func serverCounts(topics map[string]TopicMetadata) (map[string]int32, bool) {
+	ok := true
+	n := 0
+	for _, md := range topics {
+		ok = ok && md.Partitions >= 0 && (md.Racks == nil || len(md.Racks) == int(md.Partitions))
+		if md.Partitions > 0 {
+			n++
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	counts := make(map[string]int32, n)
+	for t, md := range topics {
+		if md.Partitions > 0 {
+			counts[t] = md.Partitions
+		}
+	}
+	return counts, true
+}
+
+// newServerModel builds the sticky model of a server-side assignment: every
+// current owner at one generation, so that the claim rules reduce to "the
+// owner keeps it if it still subscribes". It returns errInvalid when two
+// members own one partition, as it does for a repeated member id.
+func newServerModel(counts map[string]int32, members []Member) (*stickyModel, error) {
+	m := &stickyModel{members: make([]*Member, len(members)), ids: make([]string, len(members))}
+	for i := range members {
+		m.members[i] = &members[i]
+	}
+	slices.SortFunc(m.members, func(a, b *Member) int {
+		return compareIdentity(a.InstanceID, a.ID, b.InstanceID, b.ID)
+	})
+	for v, mem := range m.members {
+		m.ids[v] = mem.ID
+	}
+	if !distinctIDs(m.ids, len(members) > 0 && m.members[0].InstanceID != "") {
+		return nil, errInvalid
+	}
+	m.indexTopics(counts)
+	m.resolveSubscriptions()
+	own := &serverOwnership{m: m, topics: counts}
+	if err := m.layout(counts, own, false); err != nil {
+		return nil, err
+	}
+	if own.conflict() {
+		return nil, errInvalid
+	}
+	return m, nil
+}
+
+// serverOwnership reads the members' current target assignments, all at
+// generation 0, and notes the members with claims the model drops (on
+// topics nobody subscribes to, that do not exist, or out of range), whose
+// owners the claim pass does not compare.
+type serverOwnership struct {
+	m       *stickyModel
+	topics  map[string]int32
+	dropped []int32 // members, by rank, some of whose claims were dropped
+}
+
+func (o *serverOwnership) claims(v int) (int, int32) { return len(o.m.members[v].Owned), 0 }
+
+func (o *serverOwnership) resolve(v int, ps, cs []int32) ([]int32, []int32, bool) {
+	owned := o.m.members[v].Owned
+	ps, cs, ok := o.m.resolveOwned(owned, o.topics, ps, cs)
+	if len(ps) < len(owned) {
+		o.dropped = append(o.dropped, int32(v))
+	}
+	return ps, cs, ok
+}
+
+// conflict reports whether two members own one partition: a partition of
+// the model whose claims tied (with one generation, a tie is two claimants),
+// or a dropped claim that another member also makes.
+func (o *serverOwnership) conflict() bool {
+	m := o.m
+	if m.owner == nil {
+		return false
+	}
+	if slices.Contains(m.owner, tiedClaim) {
+		return true
+	}
+	if len(o.dropped) == 0 {
+		return false
+	}
+	owner := map[spec.TopicPartition]int32{}
+	for _, v := range o.dropped {
+		for _, tp := range m.members[v].Owned {
+			if ti, ok := m.topicIndex[tp.Topic]; ok && uint32(tp.Partition) < uint32(m.topicStart[ti+1]-m.topicStart[ti]) {
+				continue // a partition of the model: the claim pass compared its owners
+			}
+			if w, ok := owner[tp]; ok && w != v {
+				return true
+			}
+			owner[tp] = v
+		}
+	}
+	return false
 }
 
 // maxRackPartitions bounds the rack-aware path, whose min-cost flow costs
@@ -186,42 +303,63 @@ func validateServer(topics map[string]TopicMetadata, members []Member) (map[stri
 // replica of some subscribed partition, and not every subscribed partition
 // has its replicas on the same set of racks (else every member would match
 // all partitions or none, and racks could only move load around).
-func rackAware(topics map[string]TopicMetadata, members []Member) bool {
-	memberRacks := map[string]bool{}
-	subscribed := map[string]bool{}
-	for _, m := range members {
-		if m.Rack != "" {
-			memberRacks[m.Rack] = true
-		}
-		for _, t := range m.Topics {
-			subscribed[t] = true
+//
+// The subscribed partitions are the model's. Without member racks the answer
+// is no, whatever the partitions; a partition without racks has the empty set,
+// which differs from the union whenever a member's rack is in it.
+func (m *stickyModel) rackAware(topics map[string]TopicMetadata) bool {
+	var memberRacks map[string]bool
+	for _, mem := range m.members {
+		if mem.Rack != "" {
+			if memberRacks == nil {
+				memberRacks = map[string]bool{}
+			}
+			memberRacks[mem.Rack] = true
 		}
 	}
-	if len(memberRacks) == 0 {
+	if memberRacks == nil {
 		return false
 	}
-	var sets [][]string
 	all := map[string]bool{}
 	overlap := false
-	for _, t := range spec.SortedKeys(topics) {
-		md := topics[t]
-		if !subscribed[t] {
-			continue
-		}
-		for p := range md.Partitions {
-			rs := partitionRacks(md, p)
-			sets = append(sets, rs)
+	for _, name := range m.topicNames {
+		for _, rs := range topics[name].Racks {
 			for _, r := range rs {
-				all[r] = true
-				overlap = overlap || memberRacks[r]
+				if r != "" && !all[r] {
+					all[r] = true
+					overlap = overlap || memberRacks[r]
+				}
 			}
 		}
 	}
 	if !overlap {
 		return false
 	}
-	union := spec.SortedKeys(all)
-	return slices.ContainsFunc(sets, func(rs []string) bool { return !slices.Equal(rs, union) })
+	// Every partition's rack set is a subset of the union: it differs from
+	// the union exactly when it is smaller.
+	for _, name := range m.topicNames {
+		md := topics[name]
+		if md.Racks == nil {
+			return true // a topic of the model has partitions
+		}
+		for _, rs := range md.Racks {
+			if distinctRacks(rs) < len(all) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// distinctRacks counts the distinct non-empty names of a replica list.
+func distinctRacks(rs []string) int {
+	n := 0
+	for i, r := range rs {
+		if r != "" && !slices.Contains(rs[:i], r) {
+			n++
+		}
+	}
+	return n
 }
 
 // partitionRacks returns partition p's racks, sorted and without repeats or

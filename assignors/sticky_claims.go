@@ -190,7 +190,13 @@ func (m *stickyModel) resolveOwned(owned []spec.TopicPartition, topics map[strin
 // nextTopic returns the index of the topic called name when it is one of the
 // few topics after ti and shares its bytes with that topic's name (a list
 // sorted by topic skips the topics the member holds nothing of), or -1.
+//
+// With the identity index (members decoded, not read from JoinGroup bytes)
+// any topic sharing its bytes with name is found at once, wherever it is.
 func (m *stickyModel) nextTopic(name string, ti int32) int32 {
+	if len(m.topicData.data) > 0 {
+		return m.topicData.find(name)
+	}
 	for next := ti + 1; next < int32(len(m.topicNames)) && next <= ti+8; next++ {
 		if identical(name, m.topicNames[next]) {
 			return next
@@ -310,8 +316,61 @@ func (m *stickyModel) lookupTopic(name string, prev int32) (int32, bool) {
 	if next := prev + 1; next < int32(len(m.topicNames)) && m.topicNames[next] == name {
 		return next, true
 	}
+	if ti := m.topicData.find(name); ti >= 0 {
+		return ti, true
+	}
 	ti, ok := m.topicIndex[name]
 	return ti, ok
+}
+
+// identityIndex finds a string of a fixed list by the address of its bytes
+// (open addressing on the address, which needs no hashing of the bytes): the
+// owned lists of members decoded from one subscription list, or built from an
+// assignor's own output, name their topics with the very strings of the
+// subscription. A string that is not found may still be equal to one of the
+// list.
+type identityIndex struct {
+	data  []unsafe.Pointer // nil: a free slot
+	len   []int
+	index []int32
+	mask  uintptr
+}
+
+func newIdentityIndex(names []string) identityIndex {
+	size := 8
+	for size < 2*len(names) {
+		size *= 2
+	}
+	ix := identityIndex{data: make([]unsafe.Pointer, size), len: make([]int, size), index: make([]int32, size), mask: uintptr(size - 1)}
+	for i, s := range names {
+		if len(s) == 0 {
+			continue
+		}
+		h := ix.slot(s)
+		for ix.data[h] != nil {
+			h = (h + 1) & ix.mask
+		}
+		ix.data[h], ix.len[h], ix.index[h] = unsafe.Pointer(unsafe.StringData(s)), len(s), int32(i)
+	}
+	return ix
+}
+
+func (ix *identityIndex) slot(s string) uintptr {
+	return (uintptr(unsafe.Pointer(unsafe.StringData(s))) * 0x9e3779b97f4a7c15 >> 17) & ix.mask
+}
+
+// find returns the index of the list's string whose bytes are s's, or -1.
+func (ix *identityIndex) find(s string) int32 {
+	if len(ix.data) == 0 || len(s) == 0 {
+		return -1
+	}
+	p := unsafe.Pointer(unsafe.StringData(s))
+	for h := ix.slot(s); ix.data[h] != nil; h = (h + 1) & ix.mask {
+		if ix.data[h] == p && ix.len[h] == len(s) {
+			return ix.index[h]
+		}
+	}
+	return -1
 }
 
 // validOwner returns the valid prior owner of p, or -1.

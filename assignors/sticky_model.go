@@ -23,6 +23,7 @@ type stickyModel struct {
 	members    []*Member // the input's members by rank, not copied; nil when built from JoinGroup bytes
 	topicNames []string
 	topicIndex map[string]int32 // nil when built from JoinGroup bytes
+	topicData  identityIndex    // topicIndex by the names' bytes in memory; empty when built from JoinGroup bytes
 	topicStart []int32
 
 	memberTopics [][]int32 // each member's subscribed topics, ascending, unique
@@ -125,6 +126,7 @@ func (m *stickyModel) indexTopics(topics map[string]int32) {
 		seen[t] = int32(i)
 	}
 	m.topicIndex = seen
+	m.topicData = newIdentityIndex(m.topicNames)
 }
 
 // resolveSubscriptions turns each subscription into ascending, unique topic
@@ -240,19 +242,31 @@ func (m *stickyModel) groupTopics() (groups, members [][]int32) {
 			order = append(order, int32(t))
 		}
 	}
-	// Group equal subscriber lists: by hash, then by the lists themselves. The
-	// hash only decides how groups sit next to each other here; classes are
-	// then ordered by their first topic.
+	// Group equal subscriber lists: by hash, then, within a run of one hash,
+	// by comparing each list with the first list of every group of the run
+	// (one group, but for a collision), so that no sort compares two long
+	// equal lists. The hash only decides how groups sit next to each other
+	// here; classes are then ordered by their first topic, and the topics of
+	// a group stay ascending.
 	slices.SortFunc(order, func(a, b int32) int {
-		return cmp.Or(cmp.Compare(hashes[a], hashes[b]), slices.Compare(subsOf(a), subsOf(b)), cmp.Compare(a, b))
+		return cmp.Or(cmp.Compare(hashes[a], hashes[b]), cmp.Compare(a, b))
 	})
 	for i := 0; i < len(order); {
 		j := i + 1
-		for j < len(order) && slices.Equal(subsOf(order[i]), subsOf(order[j])) {
+		for j < len(order) && hashes[order[j]] == hashes[order[i]] {
 			j++
 		}
-		groups = append(groups, slices.Clone(order[i:j])) // ascending: ties sorted by topic
-		members = append(members, subsOf(order[i]))
+		first := len(groups)
+		for _, t := range order[i:j] {
+			k := first
+			for k < len(groups) && !slices.Equal(members[k], subsOf(t)) {
+				k++
+			}
+			if k == len(groups) {
+				groups, members = append(groups, nil), append(members, subsOf(t))
+			}
+			groups[k] = append(groups[k], t)
+		}
 		i = j
 	}
 	idx := make([]int, len(groups))

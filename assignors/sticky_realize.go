@@ -254,14 +254,35 @@ func (m *stickyModel) topicRuns(ids []int32, runs []topicRun) []topicRun {
 	t := int32(-1)
 	for i, p := range ids {
 		if t < 0 || p >= m.topicStart[t+1] {
-			for t++; p >= m.topicStart[t+1]; t++ {
-			}
+			t = m.topicOf(p, t+1)
 			runs = append(runs, topicRun{t, 0})
 		}
 		runs[len(runs)-1].end = int32(i + 1)
 		ids[i] = p - m.topicStart[t]
 	}
 	return runs
+}
+
+// topicOf returns the topic of partition id p, the first topic from..T-1
+// whose range ends after p: a few steps from from, else a binary search (a
+// member of a large group holds partitions of topics far apart).
+func (m *stickyModel) topicOf(p, from int32) int32 {
+	starts := m.topicStart
+	for t := from; t < from+4; t++ {
+		if p < starts[t+1] {
+			return t
+		}
+	}
+	lo, hi := from+4, int32(len(starts)-1) // the answer is in [lo, hi)
+	for lo < hi {
+		mid := int32(uint32(lo+hi) >> 1)
+		if p < starts[mid+1] {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
 }
 
 // assignmentOf builds one member's assignment from its partition numbers and
