@@ -274,7 +274,9 @@ func (e *engine) fetch(x *proc) {
 	var total int64
 	var rate float64
 	pending, _ := e.cl.Consumer(x.name)
-	paused, _ := pending.(interface{ Revoking(spec.TopicPartition) bool }) // KIP-848: fetching a partition to revoke is paused
+	paused, _ := pending.(interface {
+		Revoking(spec.TopicPartition) bool
+	}) // KIP-848: fetching a partition to revoke is paused
 	for i, o := range x.owned {
 		if x.consumable(o, now) && (paused == nil || !paused.Revoking(o.p.tp)) {
 			avail[i] = max(0, o.p.producedAt(now)-o.pos)

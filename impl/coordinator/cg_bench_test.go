@@ -107,10 +107,22 @@ func TestSteadyHeartbeatIsTheFullPath(t *testing.T) {
 	c, beats := newStableConsumerGroup(t, 3, 6)
 	variants := []func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest{
 		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest { return r },
-		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest { r.MemberEpoch--; return r },
-		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest { r.ClientID = "other"; return r },
-		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest { r.InstanceID = spec.Str("i"); return r },
-		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest { r.MemberEpoch += 5; return r },
+		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest {
+			r.MemberEpoch--
+			return r
+		},
+		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest {
+			r.ClientID = "other"
+			return r
+		},
+		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest {
+			r.InstanceID = spec.Str("i")
+			return r
+		},
+		func(r spec.ConsumerGroupHeartbeatRequest) spec.ConsumerGroupHeartbeatRequest {
+			r.MemberEpoch += 5
+			return r
+		},
 	}
 	now := int64(10)
 	for round := range 3 {
