@@ -2,12 +2,16 @@
 //
 // It defines what every other package talks about — topic-partitions,
 // assignments, group states, Kafka error codes and API keys, the requests
-// and responses of the classic group protocol, the local inputs of kgroup's
+// and responses of the classic group protocol and of KIP-848's
+// ConsumerGroupHeartbeat (consumer_group.go), the local inputs of kgroup's
 // state machines (Tick, Stall, Commit, ...), and the events of a run — and
 // states the rules of consumer-group rebalancing (DESIGN.md §5) as exported
 // predicates, one file per rule: ownership.go (rule 1), fencing.go (2),
 // offsets.go (3), cooperative.go (4), generations.go (5), convergence.go (6),
-// balance.go (7). The predicates take plain data, so that any implementation
+// balance.go (7); for KIP-848 consumer groups, cg_rules.go (rules 1, 4 and 5
+// on the coordinator's ConsumerGroupView) and cg_fencing.go (2), which the
+// Checker applies to a Snapshot carrying a ConsumerGroup (cg_checker.go).
+// The predicates take plain data, so that any implementation
 // can build their arguments from its own state; malformed arguments get an
 // error, never a panic.
 //
