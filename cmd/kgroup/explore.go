@@ -35,6 +35,7 @@ func runExplore(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&sc.Consumers, "consumers", 2, "consumers c1..cN, all subscribed to topic t")
 	partitions := fs.Int("partitions", 2, "partitions of topic t")
 	fs.BoolVar(&sc.Cooperative, "cooperative", false, "cooperative-sticky (KIP-429) instead of range (eager)")
+	fs.BoolVar(&sc.ConsumerProtocol, "consumer-protocol", false, "KIP-848 consumers (group.protocol=consumer) in a consumer group")
 	fs.IntVar(&sc.Static, "static", 0, "the first N consumers are static members (KIP-345)")
 	fs.BoolVar(&sc.Stable, "stable", false, "start from a Stable group (every consumer joined) instead of an empty one")
 	fs.StringVar(&sc.Network, "network", "lockstep", "fifo: every delivery order and delay; lockstep: every order, no delay; instant: no choice")

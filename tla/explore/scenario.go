@@ -18,7 +18,10 @@ type Scenario struct {
 	// Cooperative runs the cooperative-sticky assignor (KIP-429); otherwise
 	// range, eager.
 	Cooperative bool
-	Static      int // the first Static consumers are static members (KIP-345)
+	// ConsumerProtocol runs KIP-848 consumers (group.protocol=consumer) in
+	// a consumer group, the coordinator's session 6 s and heartbeat 2 s.
+	ConsumerProtocol bool
+	Static           int // the first Static consumers are static members (KIP-345)
 	// What the actions may use (cluster.Bounds).
 	Perturbations, Drops, Consumes, Commits int
 	Restart, Freeze, Stall, Failover        bool
@@ -56,6 +59,7 @@ func (s Scenario) Config() (Config, error) {
 	}
 	cc := coordinator.DefaultConfig()
 	cc.InitialRebalanceDelayMs = 0
+	cc.ConsumerSessionTimeoutMs, cc.ConsumerHeartbeatIntervalMs = 6000, 2000
 	cfg := Config{Cluster: cluster.Config{GroupID: "g", Coordinator: cc, Topics: map[string]int32{"t": s.Partitions},
 		Bugs: s.Plant, AutoDeliver: s.Network == "instant"},
 		Bounds: cluster.Bounds{Perturbations: s.Perturbations, Drops: s.Drops, Consumes: s.Consumes, Commits: s.Commits,
@@ -69,6 +73,9 @@ func (s Scenario) Config() (Config, error) {
 		c.AutoCommit = false
 		if s.Cooperative {
 			c.Assignors = []assignors.Assignor{assignors.CooperativeSticky{}}
+		}
+		if s.ConsumerProtocol {
+			c.GroupProtocol = consumer.GroupProtocolConsumer
 		}
 		if i < s.Static {
 			c.InstanceID = "i-" + name
