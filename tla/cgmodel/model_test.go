@@ -22,6 +22,8 @@ var tlcCounts = map[string]struct {
 	"ConsumerGroup_small.cfg":  {1390, 22, true},
 	"ConsumerGroup_drops.cfg":  {4143, 29, true},
 	"ConsumerGroup_expiry.cfg": {1864, 25, true},
+	"ConsumerGroup_three.cfg":  {16837, 33, true},
+	"ConsumerGroup_drops2.cfg": {53582, 36, true},
 }
 
 func TestTwinMatchesTLC(t *testing.T) {
