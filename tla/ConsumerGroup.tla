@@ -327,16 +327,19 @@ CheckConsumerReleases ==
           \A p \in HeldBy(Ms, a) \ HeldBy(grp'.members, a) :
              ~\E c \in Consumers : LiveIn(cons', c) /\ cons'[c].mid = a /\ p \in cons'[c].owned]_vars
 
-\* Converged (spec.CheckConverged): every consumer runs, is STABLE at the
-\* group epoch owning what its member is assigned; every member is STABLE at
-\* the group epoch, the target is current, every partition assigned.
+\* Converged (spec.CheckConverged): every consumer that runs is STABLE at
+\* the group epoch owning what its member is assigned; the members are
+\* theirs, each STABLE at the group epoch; the target is current and every
+\* partition assigned (no member at all once every consumer stopped).
 Converged ==
-    /\ \A c \in Consumers : /\ Live(c) /\ cons[c].st = "STABLE" /\ cons[c].mid \in DOMAIN Ms
-                            /\ cons[c].ep = grp.epoch /\ cons[c].owned = Ms[cons[c].mid].asg
-    /\ DOMAIN Ms = {cons[c].mid : c \in Consumers}
+    LET live == {c \in Consumers : Live(c)} IN
+    /\ \A c \in Consumers : cons[c].st # "UNSUBSCRIBED"
+    /\ \A c \in live : /\ cons[c].st = "STABLE" /\ cons[c].mid \in DOMAIN Ms
+                       /\ cons[c].ep = grp.epoch /\ cons[c].owned = Ms[cons[c].mid].asg
+    /\ DOMAIN Ms = {cons[c].mid : c \in live}
     /\ grp.aEpoch = grp.epoch
     /\ \A a \in DOMAIN Ms : Ms[a].st = "STABLE" /\ Ms[a].ep = grp.epoch
-    /\ UNION {Ms[a].asg : a \in DOMAIN Ms} = Parts
+    /\ live # {} => UNION {Ms[a].asg : a \in DOMAIN Ms} = Parts
 
 \* Weak fairness on the protocol's own steps and the forced timers.
 Fairness ==

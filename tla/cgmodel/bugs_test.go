@@ -105,3 +105,57 @@ func TestInvariantsCanFail(t *testing.T) {
 		t.Error("CheckConsumerReleases accepts a release its consumer did not make")
 	}
 }
+
+// TestConvergedReachable is the twin's weaker stand-in for TLC's check of
+// Convergence under LiveSpec: from every reachable state some Converged
+// state is reachable (no state of the group is a trap).
+func TestConvergedReachable(t *testing.T) {
+	for _, name := range []string{"tiny", "small", "drops", "expiry"} {
+		p, err := ReadConfig("../ConsumerGroup_" + name + ".cfg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		index := map[string]int{}
+		var states []State
+		var preds [][]int
+		var good []int
+		visit := func(s State) int {
+			k := string(s.AppendState(nil))
+			if i, ok := index[k]; ok {
+				return i
+			}
+			index[k] = len(states)
+			states = append(states, s)
+			preds = append(preds, nil)
+			if Converged(p, &s) {
+				good = append(good, len(states)-1)
+			}
+			return len(states) - 1
+		}
+		visit(Init(p))
+		for i := 0; i < len(states); i++ {
+			for _, sc := range Successors(p, states[i]) {
+				j := visit(sc.S)
+				preds[j] = append(preds[j], i)
+			}
+		}
+		reach := make([]bool, len(states))
+		for _, g := range good {
+			reach[g] = true
+		}
+		for q := good; len(q) > 0; q = q[1:] {
+			for _, i := range preds[q[0]] {
+				if !reach[i] {
+					reach[i] = true
+					q = append(q, i)
+				}
+			}
+		}
+		for i, ok := range reach {
+			if !ok {
+				t.Fatalf("%s: no Converged state is reachable from\n%s", name, Format(&states[i]))
+			}
+		}
+		t.Logf("%s: %d states, %d converged, each reaches one", name, len(states), len(good))
+	}
+}

@@ -143,24 +143,32 @@ func CheckConsumerReleases(prev, next *State) bool {
 
 // Converged is the spec's Converged.
 func Converged(p *Params, s *State) bool {
-	var all PSet
+	live := 0
 	for c := range s.C {
 		x := &s.C[c]
+		if x.St == Unsubscribed {
+			return false
+		}
+		if !x.Live() {
+			continue
+		}
+		live++
 		m := s.G.Member(x.Mid)
-		if !x.Live() || x.St != Stable || m == nil || x.Ep != s.G.Epoch || x.Owned != m.Asg {
+		if x.St != Stable || m == nil || x.Ep != s.G.Epoch || x.Owned != m.Asg {
 			return false
 		}
 	}
+	var all PSet
 	for i := range s.G.Members {
 		m := &s.G.Members[i]
 		found := false
 		for c := range s.C {
-			found = found || s.C[c].Mid == m.ID
+			found = found || (s.C[c].Live() && s.C[c].Mid == m.ID)
 		}
 		if !found || m.St != MStable || m.Ep != s.G.Epoch {
 			return false
 		}
 		all |= m.Asg
 	}
-	return s.G.AEpoch == s.G.Epoch && all == PSet(1<<p.NumPartitions-1)
+	return s.G.AEpoch == s.G.Epoch && (live == 0 || all == PSet(1<<p.NumPartitions-1))
 }
