@@ -24,6 +24,9 @@ var tlcCounts = map[string]struct {
 	"ConsumerGroup_expiry.cfg": {1864, 25, true},
 	"ConsumerGroup_three.cfg":  {16837, 33, true},
 	"ConsumerGroup_drops2.cfg": {53582, 36, true},
+	"ConsumerGroup_faults.cfg": {186997, 34, true},
+	"ConsumerGroup_three1.cfg": {220298, 37, true},
+	"ConsumerGroup_drops3.cfg": {526312, 42, false},
 }
 
 func TestTwinMatchesTLC(t *testing.T) {
