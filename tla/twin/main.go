@@ -5,7 +5,11 @@
 // shortest counterexample; with -dump it writes every distinct state in
 // TLA+ syntax, one per paragraph, for comparison with TLC's -dump.
 //
+// A configuration of ConsumerGroup.tla (a file named ConsumerGroup_*.cfg)
+// is explored with ConsumerGroup.tla's twin, tla/cgmodel.
+//
 //	go run ./tla/twin tla/ClassicGroup_small.cfg
+//	go run ./tla/twin -check tla/ConsumerGroup_drops.cfg
 package main
 
 import (
@@ -14,9 +18,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"time"
 
+	"github.com/kgroup/kgroup/tla/cgmodel"
 	"github.com/kgroup/kgroup/tla/model"
 )
 
@@ -33,6 +40,9 @@ func main() {
 	if flag.NArg() != 1 {
 		flag.Usage()
 		os.Exit(2)
+	}
+	if strings.HasPrefix(filepath.Base(flag.Arg(0)), "ConsumerGroup") {
+		os.Exit(consumerGroup(flag.Arg(0), *check, *dump, *limit))
 	}
 	p, err := model.ReadConfig(flag.Arg(0))
 	if err != nil {
@@ -68,4 +78,43 @@ func main() {
 		fmt.Fprintln(os.Stderr, "twin:", err)
 		os.Exit(1)
 	}
+}
+
+// consumerGroup explores a configuration of ConsumerGroup.tla.
+func consumerGroup(path string, check bool, dump string, limit int64) int {
+	p, err := cgmodel.ReadConfig(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "twin:", err)
+		return 2
+	}
+	opts := cgmodel.Options{Check: check, MaxStates: limit, Progress: func(s cgmodel.Stats) {
+		fmt.Fprintf(os.Stderr, "%v: %d distinct, %d generated, depth %d, queue %d, %.0f states/s\n",
+			s.Elapsed.Round(time.Second), s.Distinct, s.Generated, s.Depth, s.Queue, float64(s.Distinct)/s.Elapsed.Seconds())
+	}}
+	if dump != "" {
+		f, err := os.Create(dump)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "twin:", err)
+			return 2
+		}
+		w := bufio.NewWriter(f)
+		opts.Visit = func(s *cgmodel.State) { fmt.Fprintf(w, "%s\n", cgmodel.Format(s)) }
+		defer func() { w.Flush(); f.Close() }()
+	}
+	st, err := cgmodel.Explore(p, opts)
+	fmt.Printf("%d states generated, %d distinct states found, depth %d, %v (%.0f distinct states/s)\n",
+		st.Generated, st.Distinct, st.Depth+1, st.Elapsed.Round(time.Millisecond), float64(st.Distinct)/st.Elapsed.Seconds())
+	var v *cgmodel.Violation
+	switch {
+	case errors.As(err, &v):
+		fmt.Println(v.Error())
+		for i, s := range v.Trace {
+			fmt.Printf("State %d: %s\n%s\n", i+1, s.Act.Format(), cgmodel.Format(&s.S))
+		}
+		return 1
+	case err != nil:
+		fmt.Fprintln(os.Stderr, "twin:", err)
+		return 1
+	}
+	return 0
 }
