@@ -70,10 +70,14 @@ func (r *ConsumerGroupHeartbeatRequest) Group() string    { return r.GroupID }
 func (r *ConsumerGroupHeartbeatResponse) Code() ErrorCode { return r.ErrorCode }
 
 // IsFull reports whether the request asks for the member's assignment in
-// the response (GroupMetadataManager.isFullRequest).
+// the response (GroupMetadataManager.isFullRequest). A regex counts as the
+// subscription as names do: Kafka's check names only SubscribedTopicNames,
+// which its client sends (empty) with a regex too; kgroup's client sends
+// the regex alone, and without this its full heartbeat after a lost answer
+// would never learn the assignment that answer carried.
 func (r *ConsumerGroupHeartbeatRequest) IsFull() bool {
 	return r.MemberEpoch == JoinEpoch ||
-		(r.RebalanceTimeoutMs != -1 && r.SubscribedTopicNames != nil && r.TopicPartitions != nil)
+		(r.RebalanceTimeoutMs != -1 && (r.SubscribedTopicNames != nil || r.SubscribedTopicRegex != nil) && r.TopicPartitions != nil)
 }
 
 // Str returns a pointer to s, for the request's nullable strings.

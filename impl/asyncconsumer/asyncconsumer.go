@@ -56,8 +56,12 @@ type Config struct {
 	// Address is the network endpoint it sends from; Name when empty.
 	Address string
 	GroupID string
-	// Topics is the subscription (topic names).
+	// Topics is the subscription (topic names): subscribe(Collection).
 	Topics []string
+	// TopicRegex is a subscription to a regular expression the coordinator
+	// resolves (RE2/J syntax): subscribe(SubscriptionPattern). A consumer
+	// subscribes to names or to a regex, not both, as Kafka's client does.
+	TopicRegex string
 	// InstanceID is group.instance.id; "" for a dynamic member.
 	InstanceID string
 	// Rack is client.rack, sent when joining; "" for none.
@@ -112,8 +116,10 @@ func (c Config) validate() error {
 		return errors.New("async consumer config: a name is required")
 	case c.GroupID == "":
 		return fmt.Errorf("async consumer %s: a group id is required", c.Name)
-	case len(c.Topics) == 0 || slices.Contains(c.Topics, ""):
-		return fmt.Errorf("async consumer %s: the subscription must name at least one topic, none empty", c.Name)
+	case c.TopicRegex != "" && len(c.Topics) > 0:
+		return fmt.Errorf("async consumer %s: subscribe to topic names or to a regex, not both", c.Name)
+	case c.TopicRegex == "" && (len(c.Topics) == 0 || slices.Contains(c.Topics, "")):
+		return fmt.Errorf("async consumer %s: the subscription must name at least one topic, none empty, or be a regex", c.Name)
 	case c.RebalanceTimeoutMs <= 0 || c.MaxPollIntervalMs <= 0 || c.HeartbeatIntervalMs <= 0:
 		return fmt.Errorf("async consumer %s: rebalance timeout, max.poll.interval.ms and heartbeat.interval.ms must be positive", c.Name)
 	case c.RequestTimeoutMs <= 0 || c.RetryBackoffMs <= 0 || c.RetryBackoffMaxMs < c.RetryBackoffMs || c.DefaultAPITimeoutMs <= 0:
@@ -487,6 +493,7 @@ func minus(a, b []spec.TopicPartition) []spec.TopicPartition {
 // metadata.max.age.ms) are dropped.
 func FromConfig(cfg consumer.Config) Config {
 	out := DefaultConfig(cfg.Name, cfg.GroupID, cfg.Topics...)
+	out.TopicRegex = cfg.TopicRegex
 	out.Address, out.InstanceID, out.Rack = cfg.Address, cfg.InstanceID, cfg.Rack
 	out.RebalanceTimeoutMs, out.MaxPollIntervalMs = cfg.MaxPollIntervalMs, int64(cfg.MaxPollIntervalMs)
 	out.HeartbeatIntervalMs, out.ServerAssignor = cfg.HeartbeatIntervalMs, cfg.ServerAssignor

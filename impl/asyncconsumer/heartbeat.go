@@ -105,8 +105,16 @@ func (c *Consumer) heartbeatRequest() *spec.ConsumerGroupHeartbeatRequest {
 	if all || !s.rebalanceTimeout {
 		r.RebalanceTimeoutMs, s.rebalanceTimeout = c.cfg.RebalanceTimeoutMs, true
 	}
-	if all || !s.topics {
-		r.SubscribedTopicNames, s.topics = slices.Clone(c.cfg.Topics), true
+	switch {
+	case all || !s.topics:
+		s.topics = true
+		if c.cfg.TopicRegex != "" {
+			// A pattern subscription sends the regex, not names (Kafka's
+			// client also sends an empty list of names; kgroup's sends none).
+			r.SubscribedTopicRegex = spec.Str(c.cfg.TopicRegex)
+		} else {
+			r.SubscribedTopicNames = slices.Clone(c.cfg.Topics)
+		}
 	}
 	if c.cfg.ServerAssignor != "" && (all || !s.assignor) {
 		r.ServerAssignor, s.assignor = spec.Str(c.cfg.ServerAssignor), true

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/kgroup/kgroup/impl/asyncconsumer"
 	"github.com/kgroup/kgroup/spec"
 )
 
@@ -219,5 +220,50 @@ func TestConsumerHeartbeatRequestManager_testConsumerAcksReconciledAssignmentAft
 	_, hb := s.heartbeat()
 	if hb.TopicPartitions.Len() != 1 {
 		t.Fatalf("heartbeat after a lost acknowledgement %+v", hb)
+	}
+}
+
+// A regex subscription (subscribe(SubscriptionPattern)): the joining
+// heartbeat sends the regex and no names, and counts as full; the steady
+// heartbeat sends neither; a failed one sends the regex again.
+func TestRegexSubscriptionHeartbeat(t *testing.T) {
+	cfg := config()
+	cfg.Topics, cfg.TopicRegex = nil, "t|u"
+	s := launch(t, cfg)
+	_, hb := s.heartbeat()
+	switch {
+	case hb.SubscribedTopicRegex == nil || *hb.SubscribedTopicRegex != "t|u":
+		t.Fatalf("regex %v, want t|u", hb.SubscribedTopicRegex)
+	case hb.SubscribedTopicNames != nil:
+		t.Fatalf("names %v sent with the regex", hb.SubscribedTopicNames)
+	case !hb.IsFull():
+		t.Fatal("the joining heartbeat is not full")
+	}
+	s = launch(t, cfg)
+	ack, _ := s.join(1, part("t", 0))
+	s.answer(ack, beat("m", 1))
+	s.at(5000)
+	msg, steady := s.heartbeat()
+	if steady.SubscribedTopicRegex != nil || steady.SubscribedTopicNames != nil {
+		t.Fatalf("steady heartbeat %+v: want no subscription", steady)
+	}
+	s.answer(msg, failed(spec.CoordinatorLoadInProgress))
+	s.quiet(spec.KeyConsumerGroupHeartbeat)
+	s.at(5100)
+	_, again := s.heartbeat()
+	if again.SubscribedTopicRegex == nil || !again.IsFull() {
+		t.Fatalf("heartbeat after a failure %+v: want the regex, full", again)
+	}
+}
+
+func TestRegexOrNamesNotBoth(t *testing.T) {
+	cfg := config()
+	cfg.TopicRegex = "t"
+	if asyncconsumer.Validate(cfg) == nil {
+		t.Fatal("names and a regex validated")
+	}
+	cfg.Topics = nil
+	if err := asyncconsumer.Validate(cfg); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -83,7 +83,7 @@ func appendLocal(b []byte, a localAssignment) []byte {
 
 // AppendConfig writes every setting of cfg that behaviour depends on.
 func AppendConfig(b []byte, cfg Config) []byte {
-	b = canon.Strs(b, cfg.Address, cfg.GroupID, cfg.InstanceID, cfg.Rack, cfg.ServerAssignor)
+	b = canon.Strs(b, cfg.Address, cfg.GroupID, cfg.InstanceID, cfg.Rack, cfg.ServerAssignor, cfg.TopicRegex)
 	b = canon.Int(b, int64(len(cfg.Topics)))
 	b = canon.Strs(b, cfg.Topics...)
 	b = canon.Ints(b, int64(cfg.RebalanceTimeoutMs), cfg.MaxPollIntervalMs, cfg.HeartbeatIntervalMs,

@@ -144,7 +144,11 @@ func consumerOptions(cfg consumer.Config, diffOnly bool) []string {
 			out = append(out, key+"="+v)
 		}
 	}
-	out = append(out, "topics="+strings.Join(cfg.Topics, ","))
+	if cfg.TopicRegex != "" {
+		out = append(out, "pattern="+cfg.TopicRegex)
+	} else {
+		out = append(out, "topics="+strings.Join(cfg.Topics, ","))
+	}
 	put("assignor", assignorNames(cfg), assignorNames(base))
 	put("instance", cfg.InstanceID, base.InstanceID)
 	put("rack", cfg.Rack, base.Rack)
@@ -198,6 +202,7 @@ type actionFields Action
 type configJSON struct {
 	Name                 string   `json:"name"`
 	Topics               []string `json:"topics"`
+	TopicRegex           string   `json:"pattern,omitempty"`
 	Assignors            []string `json:"partition.assignment.strategy"`
 	InstanceID           string   `json:"group.instance.id,omitempty"`
 	Rack                 string   `json:"client.rack,omitempty"`
@@ -215,7 +220,7 @@ type configJSON struct {
 }
 
 func toConfigJSON(c consumer.Config) *configJSON {
-	return &configJSON{Name: c.Name, Topics: append([]string{}, c.Topics...), Assignors: assignorList(c),
+	return &configJSON{Name: c.Name, Topics: append([]string{}, c.Topics...), TopicRegex: c.TopicRegex, Assignors: assignorList(c),
 		InstanceID: c.InstanceID, Rack: c.Rack, SessionTimeoutMs: c.SessionTimeoutMs,
 		HeartbeatIntervalMs: c.HeartbeatIntervalMs, MaxPollIntervalMs: c.MaxPollIntervalMs,
 		RequestTimeoutMs: c.RequestTimeoutMs, RetryBackoffMs: c.RetryBackoffMs, MetadataMaxAgeMs: c.MetadataMaxAgeMs,
@@ -224,7 +229,7 @@ func toConfigJSON(c consumer.Config) *configJSON {
 }
 
 func (j *configJSON) config() (consumer.Config, error) {
-	c := consumer.Config{Name: j.Name, Topics: j.Topics, InstanceID: j.InstanceID, Rack: j.Rack,
+	c := consumer.Config{Name: j.Name, Topics: j.Topics, TopicRegex: j.TopicRegex, InstanceID: j.InstanceID, Rack: j.Rack,
 		SessionTimeoutMs: j.SessionTimeoutMs, HeartbeatIntervalMs: j.HeartbeatIntervalMs,
 		MaxPollIntervalMs: j.MaxPollIntervalMs, RequestTimeoutMs: j.RequestTimeoutMs, RetryBackoffMs: j.RetryBackoffMs,
 		MetadataMaxAgeMs: j.MetadataMaxAgeMs, AutoCommit: j.AutoCommit, AutoCommitIntervalMs: j.AutoCommitIntervalMs,

@@ -24,7 +24,8 @@ var syntax = []struct {
 		"session=MS (45000) heartbeat=MS (3000) poll=MS (300000) request-timeout=MS (30000)\n" +
 		"retry-backoff=MS (100) metadata-age=MS (300000) auto-commit=on|off|MS (off)\n" +
 		"commit-on-revoke=on|off (on) protocol=classic|consumer (classic: group.protocol)\n" +
-		"remote-assignor=uniform|range (none: the coordinator's choice; protocol=consumer only)", parseStart},
+		"remote-assignor=uniform|range (none: the coordinator's choice; protocol=consumer only)\n" +
+		"pattern=REGEX (a regex subscription instead of topics; protocol=consumer only)", parseStart},
 	{ActRestart, "restart NAME [start's options]", "a new process for a stopped consumer, configured anew if options are given", parseRestart},
 	{ActCrash, "crash NAME", "the process stops dead: no callbacks, no goodbye", parseNode},
 	{ActClose, "close NAME", "the consumer shuts down cleanly and leaves (unless static)", parseNode},
@@ -180,8 +181,17 @@ const MaxAdvanceMs = 24 * 60 * 60 * 1000
 // applyConsumerOptions applies start's options to cfg; an option not given
 // keeps cfg's value.
 func applyConsumerOptions(a *cmdline.Args, cfg *consumer.Config) error {
+	if a.Has("topics") && a.Has("pattern") {
+		return errors.New("topics= and pattern= exclude each other: a consumer subscribes to names or to a regex")
+	}
 	if a.Has("topics") {
-		cfg.Topics = a.List("topics")
+		cfg.Topics, cfg.TopicRegex = a.List("topics"), ""
+	}
+	if a.Has("pattern") {
+		cfg.Topics, cfg.TopicRegex = nil, a.Str("pattern", "")
+		if cfg.TopicRegex == "" {
+			return errors.New("pattern=: want a regular expression")
+		}
 	}
 	if names := a.List("assignor"); names != nil {
 		cfg.Assignors = nil

@@ -65,7 +65,7 @@ func TestActionTextRoundTrip(t *testing.T) {
 		"settle", "crash c2")
 	lines := []string{
 		"start c3 topics=t,u poll=20000 heartbeat=2000 request-timeout=9000 retry-backoff=50 metadata-age=1000 commit-on-revoke=off",
-		"start c4 topics=",
+		"start c4 topics=", "start c5 protocol=consumer pattern=t|u.*", "restart c2 pattern=t", "restart c2 topics=u",
 		"restart c2", "restart c2 session=20000 instance=", "crash c1", "close c1", "stall c1", "unstall c1",
 		"freeze c1", "thaw c1", "consume c1", "consume c1 7 t-3", "consume-all 5", "commit c1", "commit c1 metadata=100",
 		"deliver c1->coord", "deliver 3", "drop coord->c1", "settle", "hold c1", "release c1", "fire coord", "fire c1",
@@ -341,4 +341,39 @@ func TestWorkBudget(t *testing.T) {
 			t.Errorf("%s, a budget of exactly the run: %d steps, %v", c.line, steps, err)
 		}
 	}
+}
+
+// pattern= is a regex subscription for a KIP-848 consumer: it excludes
+// topics=, as Kafka's subscribe(Pattern) excludes subscribe(names), and
+// the classic consumer does not take it.
+func TestStartPatternOption(t *testing.T) {
+	cl := mustCluster(t, "cluster topics=a:1,b:1")
+	if _, err := cluster.ParseActions("start c1 protocol=consumer pattern=a topics=a", cl); err == nil {
+		t.Fatal("pattern= with topics= parsed")
+	}
+	if _, err := cluster.ParseActions("start c1 protocol=consumer pattern=", cl); err == nil {
+		t.Fatal("an empty pattern= parsed")
+	}
+	acts, err := cluster.ParseActions("start c1 protocol=consumer pattern=a|b", cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg := acts[0].Config; cfg.TopicRegex != "a|b" || len(cfg.Topics) != 0 {
+		t.Fatalf("config topics %v regex %q", cfg.Topics, cfg.TopicRegex)
+	}
+	if err := cl.Apply(acts[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.Apply(mustParse(t, cl, "start c2 pattern=a")); err == nil {
+		t.Fatal("a classic consumer started with a regex subscription")
+	}
+}
+
+func mustParse(t *testing.T, cl *cluster.Cluster, line string) cluster.Action {
+	t.Helper()
+	acts, err := cluster.ParseActions(line, cl)
+	if err != nil || len(acts) != 1 {
+		t.Fatalf("%q: %v", line, err)
+	}
+	return acts[0]
 }

@@ -104,6 +104,8 @@ func cgRecordKey(r coordinator.Record) (k cgKey, tombstone, ok bool) {
 		return cgKey{'t', r.CGTarget.GroupID, r.CGTarget.MemberID}, r.CGTarget.Tombstone, true
 	case r.CGCurrent != nil:
 		return cgKey{'c', r.CGCurrent.GroupID, r.CGCurrent.MemberID}, r.CGCurrent.Tombstone, true
+	case r.CGRegex != nil: // the key is the group and the regex
+		return cgKey{'r', r.CGRegex.GroupID, r.CGRegex.Regex}, r.CGRegex.Tombstone, true
 	}
 	return cgKey{}, false, false
 }

@@ -48,6 +48,10 @@ type Config struct {
 	GroupID string
 	// Topics is the subscription.
 	Topics []string
+	// TopicRegex, with group.protocol=consumer and no Topics, subscribes to
+	// a regular expression the coordinator resolves (KIP-848's
+	// subscribe(SubscriptionPattern)); impl/asyncconsumer sends it.
+	TopicRegex string
 	// Assignors is partition.assignment.strategy, in order of preference.
 	Assignors []assignors.Assignor
 	// InstanceID is group.instance.id; "" for a dynamic member.
@@ -121,7 +125,13 @@ func (c Config) validate() error {
 		if c.ServerAssignor != "" {
 			return fmt.Errorf("consumer %s: group.remote.assignor needs group.protocol=consumer", c.Name)
 		}
+		if c.TopicRegex != "" {
+			return fmt.Errorf("consumer %s: a regex subscription needs group.protocol=consumer", c.Name)
+		}
 	case GroupProtocolConsumer:
+		if c.TopicRegex != "" && len(c.Topics) > 0 {
+			return fmt.Errorf("consumer %s: subscribe to topic names or to a regex, not both", c.Name)
+		}
 		if c.ServerAssignor != "" {
 			if _, err := assignors.ServerByName(c.ServerAssignor); err != nil {
 				return fmt.Errorf("consumer %s: group.remote.assignor: %w", c.Name, err)

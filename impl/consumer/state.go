@@ -76,7 +76,7 @@ func AppendConfig(b []byte, cfg Config) []byte {
 	if b = canon.Bool(b, cfg.AutoCommit); cfg.AutoCommit { // the interval matters only then
 		b = canon.Int(b, cfg.AutoCommitIntervalMs)
 	}
-	b = canon.Strs(b, cfg.GroupProtocol, cfg.ServerAssignor)
+	b = canon.Strs(b, cfg.GroupProtocol, cfg.ServerAssignor, cfg.TopicRegex)
 	return canon.Bool(b, cfg.CommitOnRevoke)
 }
 

@@ -48,6 +48,9 @@ type cgroup struct {
 	// subscribed are the subscribed topics the metadata knows, with their
 	// partition counts (Kafka's subscription metadata).
 	subscribed map[string]int32
+	// regexes are the resolutions of the regexes members subscribe to
+	// (cg_regex.go).
+	regexes map[string]resolvedRegex
 	// refresh is set when the topic metadata changed since subscribed was
 	// computed: the next heartbeat recomputes it.
 	refresh bool
@@ -58,7 +61,7 @@ type cgroup struct {
 func newCGroup(id string) *cgroup {
 	return &cgroup{id: id, members: map[string]*cmember{}, static: map[string]string{},
 		target: map[string]spec.Assignment{}, partitionEpoch: map[spec.TopicPartition]int32{},
-		subscribed: map[string]int32{}}
+		subscribed: map[string]int32{}, regexes: map[string]resolvedRegex{}}
 }
 
 // memberAssignment is where a member's reconciliation stands: what
@@ -140,7 +143,7 @@ func (g *cgroup) view() spec.ConsumerGroupView {
 	v := spec.ConsumerGroupView{GroupID: g.id, State: g.state(), Epoch: g.epoch, AssignmentEpoch: g.assignmentEpoch}
 	for _, m := range g.byID() {
 		v.Members = append(v.Members, spec.ConsumerMemberView{MemberID: m.id, InstanceID: m.instanceID,
-			State: m.state, Epoch: m.epoch, PreviousEpoch: m.prevEpoch, Topics: slices.Clone(m.topics),
+			State: m.state, Epoch: m.epoch, PreviousEpoch: m.prevEpoch, Topics: slices.Clone(m.subscription(g.regexes)),
 			Assigned: m.assigned.Clone(), PendingRevocation: m.pendingRevocation.Clone(),
 			Target: g.targetOf(m.id).Clone()})
 	}
@@ -171,7 +174,7 @@ func (g *cgroup) groupView() spec.GroupView {
 		}
 		held.Normalize()
 		v.Members = append(v.Members, spec.MemberView{MemberID: m.id, InstanceID: m.instanceID,
-			Topics: slices.Clone(m.topics), Assignment: held})
+			Topics: slices.Clone(m.subscription(g.regexes)), Assignment: held})
 	}
 	slices.SortFunc(v.Members, func(a, b spec.MemberView) int { return strings.Compare(a.MemberID, b.MemberID) })
 	return v
@@ -200,5 +203,6 @@ func (g *cgroup) clone() *cgroup {
 	ng.target = maps.Clone(g.target)
 	ng.partitionEpoch = maps.Clone(g.partitionEpoch)
 	ng.subscribed = maps.Clone(g.subscribed)
+	ng.regexes = maps.Clone(g.regexes) // resolutions are never modified in place
 	return &ng
 }

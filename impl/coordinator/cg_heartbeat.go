@@ -108,8 +108,6 @@ func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest)
 		return failf(spec.InvalidRequest, "InstanceId can't be empty.")
 	case r.RackID != nil && blank(*r.RackID):
 		return failf(spec.InvalidRequest, "RackId can't be empty.")
-	case r.SubscribedTopicRegex != nil:
-		return failf(spec.InvalidRequest, "SubscribedTopicRegex is not supported yet.")
 	}
 	switch e := r.MemberEpoch; {
 	case e > 0 || e == spec.LeaveEpoch:
@@ -122,8 +120,10 @@ func (c *Coordinator) validateCGHeartbeat(r *spec.ConsumerGroupHeartbeatRequest)
 			return failf(spec.InvalidRequest, "RebalanceTimeoutMs must be provided in first request.")
 		case r.TopicPartitions == nil || r.TopicPartitions.Len() > 0:
 			return failf(spec.InvalidRequest, "TopicPartitions must be empty when (re-)joining.")
-		case len(r.SubscribedTopicNames) == 0:
-			return failf(spec.InvalidRequest, "SubscribedTopicNames must be set in first request.")
+		case len(r.SubscribedTopicNames) == 0 && (r.SubscribedTopicRegex == nil || *r.SubscribedTopicRegex == ""):
+			// The check of the Kafka commit that brought regexes (later
+			// ones accept an empty subscription: see cg_regex.go).
+			return failf(spec.InvalidRequest, "SubscribedTopicNames or SubscribedTopicRegex must be set in first request.")
 		}
 	case e == spec.StaticLeaveEpoch:
 		if blank(r.MemberID) {
@@ -198,14 +198,24 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		return nil, nil, f
 	}
 	upd := updatedMember(old, r)
-	t := targetStep{g: g, member: upd, replaced: replaced}
+	if upd.regex != old.regex && upd.regex != "" {
+		if f := regexFail(upd.regex); f != nil {
+			return nil, nil, f
+		}
+	}
+	t := targetStep{g: g, member: upd, replaced: replaced, regexes: g.regexes}
 	if !sameSubscription(old, upd) || !old.sameSettings(upd) {
 		recs = append(recs, cgMemberRecord(g.id, upd))
 	}
 	epoch := g.epoch
 	if !sameSubscription(old, upd) || g.refresh {
-		subscribed := c.subscriptionMetadata(t.members())
-		bump := !sameSubscription(old, upd)
+		// maybeUpdateRegularExpressions and, at once, what Kafka's
+		// asynchronous resolution would bring (cg_regex.go).
+		regexes, regexRecs, resolvedChanged := c.updateRegexes(g, t.members(), g.refresh)
+		recs = append(recs, regexRecs...)
+		t.regexes = regexes
+		subscribed := c.subscriptionMetadata(t.members(), regexes)
+		bump := !sameSubscription(old, upd) || resolvedChanged
 		if !equalCounts(subscribed, g.subscribed) {
 			bump = true
 			recs = append(recs, cgSubscriptionRecord(g.id, subscribed))
@@ -367,6 +377,9 @@ func updatedMember(old *cmember, r *spec.ConsumerGroupHeartbeatRequest) *cmember
 	}
 	if r.SubscribedTopicNames != nil {
 		m.topics = sortedSet(r.SubscribedTopicNames)
+	}
+	if r.SubscribedTopicRegex != nil {
+		m.regex = *r.SubscribedTopicRegex // "" drops the regex, as Kafka's client sends it
 	}
 	m.clientID = r.ClientID
 	return m

@@ -41,13 +41,14 @@ func (c *Coordinator) cgLeave(r *spec.ConsumerGroupHeartbeatRequest) (*spec.Cons
 // the next group epoch.
 func (c *Coordinator) fenceRecords(g *cgroup, m *cmember) []Record {
 	recs := cgRemoveMemberRecords(g.id, m.id)
+	recs = append(recs, regexTombstones(g, m)...)
 	rest := make([]*cmember, 0, len(g.members))
 	for _, o := range g.byID() {
 		if o != m {
 			rest = append(rest, o)
 		}
 	}
-	if subscribed := c.subscriptionMetadata(rest); !equalCounts(subscribed, g.subscribed) {
+	if subscribed := c.subscriptionMetadata(rest, g.regexes); !equalCounts(subscribed, g.subscribed) {
 		recs = append(recs, cgSubscriptionRecord(g.id, subscribed))
 	}
 	return append(recs, cgEpochRecord(g.id, g.epoch+1))
@@ -105,6 +106,7 @@ func (c *Coordinator) loadConsumerGroups(now int64) {
 // subscribed to a changed topic; refreshing one whose topics did not change
 // writes nothing, so marking them all is the same).
 func (c *Coordinator) updateMetadata(topics map[string]int32) {
+	c.metadataVersion++
 	c.topics = make(map[string]int32, len(topics))
 	for t, n := range topics {
 		c.topics[t] = n

@@ -83,7 +83,7 @@ type GroupTombstone struct {
 func (r Record) recordCount() int {
 	n := 0
 	for _, set := range []bool{r.Group != nil, r.Offset != nil, r.GroupTombstone != nil, r.CGMetadata != nil,
-		r.CGSubscription != nil, r.CGMember != nil, r.CGTarget != nil, r.CGTargetEpoch != nil, r.CGCurrent != nil} {
+		r.CGSubscription != nil, r.CGMember != nil, r.CGTarget != nil, r.CGTargetEpoch != nil, r.CGCurrent != nil, r.CGRegex != nil} {
 		if set {
 			n++
 		}
@@ -118,6 +118,9 @@ func (r Record) cgString() string {
 		if x.Tombstone {
 			return "cg-member " + x.GroupID + " " + x.MemberID + " tombstone"
 		}
+		if x.Regex != "" {
+			return fmt.Sprintf("cg-member %s %s topics=[%s] regex=%s", x.GroupID, x.MemberID, strings.Join(x.Topics, " "), x.Regex)
+		}
 		return fmt.Sprintf("cg-member %s %s topics=[%s]", x.GroupID, x.MemberID, strings.Join(x.Topics, " "))
 	case r.CGTarget != nil:
 		x := r.CGTarget
@@ -135,6 +138,13 @@ func (r Record) cgString() string {
 		}
 		return fmt.Sprintf("cg-current %s %s %s epoch=%d prev=%d assigned=%s revoking=%s", x.GroupID, x.MemberID,
 			x.State, x.Epoch, x.PreviousEpoch, x.Assigned, x.PendingRevocation)
+	case r.CGRegex != nil:
+		x := r.CGRegex
+		if x.Tombstone {
+			return fmt.Sprintf("cg-regex %s %q tombstone", x.GroupID, x.Regex)
+		}
+		return fmt.Sprintf("cg-regex %s %q topics=[%s] version=%d time=%d", x.GroupID, x.Regex,
+			strings.Join(x.Topics, " "), x.Version, x.Timestamp)
 	}
 	return ""
 }
@@ -161,6 +171,14 @@ func (r Record) validateCG() error {
 		id, member = r.CGMember.GroupID, r.CGMember.MemberID
 		if !r.CGMember.Tombstone && r.CGMember.RebalanceTimeoutMs <= 0 {
 			return fmt.Errorf("consumer group %q: member %s has rebalance timeout %d ms; want it positive", id, member, r.CGMember.RebalanceTimeoutMs)
+		}
+		if err := checkRegex(r.CGMember.Regex); r.CGMember.Regex != "" && err != nil {
+			return fmt.Errorf("consumer group %q: member %s subscribes to regex %q: %w", id, member, r.CGMember.Regex, err)
+		}
+	case r.CGRegex != nil:
+		id = r.CGRegex.GroupID
+		if err := validateRegexRecord(r.CGRegex); err != nil {
+			return err
 		}
 	case r.CGTarget != nil:
 		id, member = r.CGTarget.GroupID, r.CGTarget.MemberID
@@ -246,10 +264,13 @@ func cgRemoveMemberRecords(g, member string) []Record {
 
 // cgDeleteGroupRecords are ConsumerGroup.createGroupTombstoneRecords for an
 // Empty group.
-func cgDeleteGroupRecords(g string) []Record {
-	return []Record{
-		{CGTargetEpoch: &CGTargetEpochRecord{GroupID: g, Tombstone: true}},
-		{CGSubscription: &CGSubscriptionRecord{GroupID: g, Tombstone: true}},
-		{CGMetadata: &CGMetadataRecord{GroupID: g, Tombstone: true}},
+func cgDeleteGroupRecords(g *cgroup) []Record {
+	var recs []Record
+	for _, re := range spec.SortedKeys(g.regexes) {
+		recs = append(recs, cgRegexTombstone(g.id, re))
 	}
+	return append(recs,
+		Record{CGTargetEpoch: &CGTargetEpochRecord{GroupID: g.id, Tombstone: true}},
+		Record{CGSubscription: &CGSubscriptionRecord{GroupID: g.id, Tombstone: true}},
+		Record{CGMetadata: &CGMetadataRecord{GroupID: g.id, Tombstone: true}})
 }

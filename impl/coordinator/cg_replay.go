@@ -57,6 +57,8 @@ func (c *Coordinator) replayCG(r Record) error {
 		return err
 	case r.CGCurrent != nil:
 		return c.replayCGCurrent(r.CGCurrent)
+	case r.CGRegex != nil:
+		return c.replayCGRegex(r.CGRegex)
 	}
 	return nil
 }
@@ -104,8 +106,8 @@ func (c *Coordinator) replayCGMetadata(x *CGMetadataRecord) error {
 	case !x.Tombstone:
 		g.epoch = x.Epoch
 		return nil
-	case len(g.members) > 0 || len(g.target) > 0 || g.assignmentEpoch != -1:
-		return fmt.Errorf("tombstone of consumer group %s, which still has members or a target assignment", x.GroupID)
+	case len(g.members) > 0 || len(g.target) > 0 || g.assignmentEpoch != -1 || len(g.regexes) > 0:
+		return fmt.Errorf("tombstone of consumer group %s, which still has members, a target assignment or resolved regexes", x.GroupID)
 	}
 	delete(c.cgroups, x.GroupID)
 	return nil

@@ -13,6 +13,8 @@ type targetStep struct {
 	member     *cmember
 	replaced   *cmember
 	subscribed map[string]int32
+	// regexes are the group's regex resolutions after the heartbeat.
+	regexes map[string]resolvedRegex
 }
 
 // members lists them sorted by id.
@@ -40,10 +42,10 @@ func (t *targetStep) members() []*cmember {
 
 // subscriptionMetadata is ConsumerGroup.computeSubscriptionMetadata: the
 // partition counts of the subscribed topics that exist.
-func (c *Coordinator) subscriptionMetadata(ms []*cmember) map[string]int32 {
+func (c *Coordinator) subscriptionMetadata(ms []*cmember, regexes map[string]resolvedRegex) map[string]int32 {
 	out := map[string]int32{}
 	for _, m := range ms {
-		for _, t := range m.topics {
+		for _, t := range m.subscription(regexes) {
 			if n, ok := c.topics[t]; ok {
 				out[t] = n
 			}
@@ -90,7 +92,7 @@ func (c *Coordinator) computeTarget(t *targetStep, epoch int32, recs *[]Record) 
 		if m == t.member {
 			cur = t.g.targetFor(m.id, m.instanceID)
 		}
-		in[i] = assignors.Member{ID: m.id, InstanceID: m.instanceID, Rack: m.rackID, Topics: m.topics,
+		in[i] = assignors.Member{ID: m.id, InstanceID: m.instanceID, Rack: m.rackID, Topics: m.subscription(t.regexes),
 			Owned: cur.Partitions(), Generation: -1}
 	}
 	plan, err := a.Assign(topics, in)

@@ -133,13 +133,16 @@ type Coordinator struct {
 	// of one type at most.
 	cgroups map[string]*cgroup
 	// topics is the metadata image: every topic's partition count.
-	topics  map[string]int32
-	timers  timerQueue
-	now     int64
-	nextID  uint64 // numbers new member ids
-	nextSeq uint64 // numbers admissions
-	active  bool   // false once unloaded: every request gets NOT_COORDINATOR
-	out     Ready
+	topics map[string]int32
+	// metadataVersion counts the metadata images: the version a regex
+	// resolution records (Kafka's image offset).
+	metadataVersion int64
+	timers          timerQueue
+	now             int64
+	nextID          uint64 // numbers new member ids
+	nextSeq         uint64 // numbers admissions
+	active          bool   // false once unloaded: every request gets NOT_COORDINATOR
+	out             Ready
 	// offsetRecords are allocated, not yet used offset records.
 	offsetRecords []OffsetRecord
 	// halted is ErrGenerationLimit once a group passed MaxGeneration: every

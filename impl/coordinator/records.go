@@ -23,6 +23,7 @@ type Record struct {
 	CGTarget       *CGTargetRecord       `json:"cg_target,omitempty"`
 	CGTargetEpoch  *CGTargetEpochRecord  `json:"cg_target_epoch,omitempty"`
 	CGCurrent      *CGCurrentRecord      `json:"cg_current,omitempty"`
+	CGRegex        *CGRegexRecord        `json:"cg_regex,omitempty"`
 }
 
 // GroupRecord is Kafka's GroupMetadataValue: a classic group as persisted

@@ -25,6 +25,7 @@ func (c *Coordinator) AppendState(b []byte, f spec.StateFrame) []byte {
 		int64(cfg.ConsumerGroupMaxSize), int64(len(cfg.ConsumerAssignors)))
 	b = canon.Strs(b, cfg.ConsumerAssignors...)
 	b = canon.Int(canon.Bool(b, c.active), int64(c.nextID))
+	b = canon.Int(b, c.metadataVersion)
 	e := stateEncoder{f: f, rank: c.timerRanks()}
 	b = canon.Int(b, int64(len(c.groups)))
 	for _, id := range spec.SortedKeys(c.groups) {
@@ -152,7 +153,7 @@ func sortedPartitions[V any](m map[spec.TopicPartition]V) []spec.TopicPartition 
 // request addresses) are shared.
 func (c *Coordinator) Clone() *Coordinator {
 	n := &Coordinator{cfg: c.cfg, groups: make(map[string]*group, len(c.groups)), now: c.now,
-		nextID: c.nextID, nextSeq: c.nextSeq, active: c.active}
+		nextID: c.nextID, nextSeq: c.nextSeq, active: c.active, metadataVersion: c.metadataVersion}
 	n.timers.seq = c.timers.seq
 	n.offsets = make(map[string]*offsetStore, len(c.offsets))
 	for id, s := range c.offsets {
@@ -220,6 +221,12 @@ func (e stateEncoder) cgroup(b []byte, g *cgroup) []byte {
 	b = canon.Int(b, int64(len(g.subscribed)))
 	for _, t := range spec.SortedKeys(g.subscribed) {
 		b = canon.Int(canon.Str(b, t), int64(g.subscribed[t]))
+	}
+	b = canon.Int(b, int64(len(g.regexes)))
+	for _, re := range spec.SortedKeys(g.regexes) {
+		r := g.regexes[re]
+		b = canon.Int(canon.Str(b, re), int64(len(r.topics)))
+		b = canon.Ints(canon.Strs(b, r.topics...), r.version, r.timestamp)
 	}
 	ms := g.byID()
 	b = canon.Int(b, int64(len(ms)))

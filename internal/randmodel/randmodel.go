@@ -191,6 +191,12 @@ func (m *Model) consumerConfig(name string) consumer.Config {
 	if m.consumerGroup {
 		cfg.GroupProtocol = consumer.GroupProtocolConsumer
 		cfg.ServerAssignor = []string{"", "uniform", "range"}[m.ch.Intn("remote-assignor", 3)]
+		// One in four subscribes to a regex the coordinator resolves
+		// (KIP-848): "a|b" follows topic b when it is created.
+		// "b" alone matches nothing until b is created.
+		if m.ch.Intn("pattern", 4) == 0 {
+			cfg.Topics, cfg.TopicRegex = nil, []string{"a|b", "b"}[m.ch.Intn("regex", 2)]
+		}
 	}
 	return cfg
 }
