@@ -59,7 +59,9 @@ func (s Scenario) Config() (Config, error) {
 	}
 	cc := coordinator.DefaultConfig()
 	cc.InitialRebalanceDelayMs = 0
-	cc.ConsumerSessionTimeoutMs, cc.ConsumerHeartbeatIntervalMs = 6000, 2000
+	if s.ConsumerProtocol {
+		cc.ConsumerSessionTimeoutMs, cc.ConsumerHeartbeatIntervalMs = 6000, 2000
+	}
 	cfg := Config{Cluster: cluster.Config{GroupID: "g", Coordinator: cc, Topics: map[string]int32{"t": s.Partitions},
 		Bugs: s.Plant, AutoDeliver: s.Network == "instant"},
 		Bounds: cluster.Bounds{Perturbations: s.Perturbations, Drops: s.Drops, Consumes: s.Consumes, Commits: s.Commits,
