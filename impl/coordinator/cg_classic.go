@@ -25,7 +25,7 @@ func (c *Coordinator) classicToConsumerGroup(p parked, req spec.Request) bool {
 			c.respond(p, &spec.JoinGroupResponse{ErrorCode: spec.InconsistentGroupProtocol, GenerationID: -1, MemberID: r.MemberID})
 			return true
 		}
-		c.commitCG(cgDeleteGroupRecords(g.id))
+		c.commitCG(cgDeleteGroupRecords(g))
 		return false
 	case *spec.SyncGroupRequest:
 		c.respond(p, &spec.SyncGroupResponse{ErrorCode: spec.UnknownMemberID})

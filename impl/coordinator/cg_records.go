@@ -245,11 +245,18 @@ func cgRemoveMemberRecords(g, member string) []Record {
 }
 
 // cgDeleteGroupRecords are ConsumerGroup.createGroupTombstoneRecords for an
-// Empty group.
-func cgDeleteGroupRecords(g string) []Record {
-	return []Record{
-		{CGTargetEpoch: &CGTargetEpochRecord{GroupID: g, Tombstone: true}},
-		{CGSubscription: &CGSubscriptionRecord{GroupID: g, Tombstone: true}},
-		{CGMetadata: &CGMetadataRecord{GroupID: g, Tombstone: true}},
+// Empty group. Kafka tombstones the targets of the members, which an Empty
+// group has none of; kgroup tombstones every target first, so that a group
+// loaded from a log holding a target of no member (which no coordinator
+// writes, but Load takes in, as Kafka's replay does) is deleted instead of
+// failing its own target epoch tombstone.
+func cgDeleteGroupRecords(g *cgroup) []Record {
+	recs := make([]Record, 0, len(g.target)+3)
+	for _, id := range spec.SortedKeys(g.target) {
+		recs = append(recs, Record{CGTarget: &CGTargetRecord{GroupID: g.id, MemberID: id, Tombstone: true}})
 	}
+	return append(recs,
+		Record{CGTargetEpoch: &CGTargetEpochRecord{GroupID: g.id, Tombstone: true}},
+		Record{CGSubscription: &CGSubscriptionRecord{GroupID: g.id, Tombstone: true}},
+		Record{CGMetadata: &CGMetadataRecord{GroupID: g.id, Tombstone: true}})
 }
