@@ -184,6 +184,11 @@ func (r Record) validateCG() error {
 		if x.Epoch < spec.StaticLeaveEpoch || x.Epoch > MaxGeneration {
 			return fmt.Errorf("consumer group %q: member %s epoch %d", id, member, x.Epoch)
 		}
+		switch x.State {
+		case spec.MemberStable, spec.MemberUnrevokedPartitions, spec.MemberUnreleasedPartition, spec.MemberUnknown:
+		default: // Kafka's MemberState.fromValue throws
+			return fmt.Errorf("consumer group %q: member %s in state %s", id, member, x.State)
+		}
 	}
 	if id == "" || member == "" {
 		return errors.New("consumer group record with an empty group or member id")

@@ -256,3 +256,18 @@ func TestGenerationLimitHalts(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRejectsUnknownMemberState: a current assignment record in a
+// state Kafka does not know (MemberState.fromValue throws) is refused; it
+// used to load, and wrote back as JSON that no longer read (found by
+// FuzzConsumerGroupRecords).
+func TestLoadRejectsUnknownMemberState(t *testing.T) {
+	rec := Record{CGCurrent: &CGCurrentRecord{GroupID: "g", MemberID: "m", State: 5, Epoch: 1}}
+	if _, _, err := Load(DefaultConfig(), 0, []Record{rec}); err == nil || !strings.Contains(err.Error(), "in state MemberState(5)") {
+		t.Fatalf("error %v, want one naming the state", err)
+	}
+	rec.CGCurrent.State = spec.MemberUnknown
+	if _, _, err := Load(DefaultConfig(), 0, []Record{rec}); err != nil {
+		t.Fatal(err)
+	}
+}
