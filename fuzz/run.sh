@@ -18,10 +18,12 @@ cd "$(dirname "$0")/.."
 declare -A where=(
 	[FuzzCluster]=./fuzz [FuzzTranscript]=./fuzz [FuzzScenario]=./fuzz
 	[FuzzRecords]=./fuzz [FuzzEvents]=./fuzz [FuzzClusterPlanted]=./fuzz
+	[FuzzClusterConsumerGroups]=./fuzz [FuzzConsumerGroupRecords]=./fuzz [FuzzConsumerGroupHeartbeat]=./fuzz
 	[FuzzAssignJSON]=./assignors [FuzzMemberMetadata]=./assignors
 	[FuzzSubscriptionVsKmsg]=bench
 )
-all=(FuzzCluster FuzzTranscript FuzzScenario FuzzRecords FuzzEvents FuzzAssignJSON FuzzMemberMetadata FuzzSubscriptionVsKmsg)
+all=(FuzzCluster FuzzClusterConsumerGroups FuzzTranscript FuzzScenario FuzzRecords FuzzConsumerGroupRecords
+	FuzzConsumerGroupHeartbeat FuzzEvents FuzzAssignJSON FuzzMemberMetadata FuzzSubscriptionVsKmsg)
 export KGROUP_FUZZ_SLOW="${KGROUP_FUZZ_SLOW:-5s}"
 
 usage() { sed -n '2,13p' "$0" >&2; exit 2; }
