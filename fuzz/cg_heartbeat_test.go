@@ -12,6 +12,7 @@ import (
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/internal/assert"
 	"github.com/kgroup/kgroup/internal/fuzzcorpus"
+	"github.com/kgroup/kgroup/internal/mutant"
 	"github.com/kgroup/kgroup/internal/randmodel"
 	"github.com/kgroup/kgroup/spec"
 )
@@ -39,7 +40,7 @@ var cgGroupIDs = []string{"g", "h"}
 // one does, state aside.
 func FuzzConsumerGroupHeartbeat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := newHBDriver(randmodel.Bytes(b), true)
+		d, err := newHBDriver(randmodel.Bytes(b), true, 0)
 		if err == nil {
 			err = d.run(maxHeartbeatSteps)
 		}
@@ -76,8 +77,9 @@ type hbDriver struct {
 	steps  []string
 }
 
-func newHBDriver(ch randmodel.Chooser, strict bool) (*hbDriver, error) {
+func newHBDriver(ch randmodel.Chooser, strict bool, bugs mutant.Set) (*hbDriver, error) {
 	cfg := coordinator.DefaultConfig()
+	cfg.Bugs = bugs
 	cfg.ConsumerSessionTimeoutMs = []int32{3000, 10000, 45000}[ch.Intn("cg-session", 3)]
 	cfg.ConsumerHeartbeatIntervalMs = 1000
 	cfg.ConsumerGroupMaxSize = []int{0, 0, 2}[ch.Intn("cg-max-size", 3)]
@@ -470,7 +472,7 @@ func TestConsumerGroupHeartbeatCorpus(t *testing.T) {
 	var seeds [][]byte
 	for seed := uint64(1); seed <= 24; seed++ {
 		rec := &randmodel.Recorder{Chooser: randmodel.Seeded(seed)}
-		d, err := newHBDriver(rec, true)
+		d, err := newHBDriver(rec, true, 0)
 		if err == nil {
 			err = d.run(maxHeartbeatSteps)
 		}
@@ -480,4 +482,34 @@ func TestConsumerGroupHeartbeatCorpus(t *testing.T) {
 		seeds = append(seeds, rec.Out)
 	}
 	fuzzcorpus.Seeds(t, "FuzzConsumerGroupHeartbeat", seeds)
+}
+
+// TestConsumerGroupHeartbeatFindsPlantedBugs shows FuzzConsumerGroupHeartbeat's
+// checks are not vacuous: with each consumer-group bug planted in the
+// coordinator, seeded runs of its driver break a rule within a few hundred.
+// cg-skip-epoch-check is not among them: a heartbeat at a wrong epoch
+// answered with the member's own breaks none of the spec's rules (only the
+// conformance tests of impl/coordinator, which want FENCED_MEMBER_EPOCH,
+// see it).
+func TestConsumerGroupHeartbeatFindsPlantedBugs(t *testing.T) {
+	const runs = 400
+	for _, bug := range mutant.ConsumerGroupOnly() {
+		if bug == mutant.CGSkipEpochCheck {
+			continue
+		}
+		t.Run(bug.String(), func(t *testing.T) {
+			t.Parallel()
+			for seed := uint64(1); seed <= runs; seed++ {
+				d, err := newHBDriver(randmodel.Seeded(seed), true, mutant.Of(bug))
+				if err == nil {
+					err = d.run(maxHeartbeatSteps)
+				}
+				if err != nil {
+					t.Logf("caught by seed %d: %s", seed, firstLine(err.Error()))
+					return
+				}
+			}
+			t.Fatalf("%s planted, but %d runs broke no rule", bug, runs)
+		})
+	}
 }
