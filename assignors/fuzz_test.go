@@ -29,12 +29,14 @@ const (
 )
 
 // FuzzAssignJSON: any bytes into the decoder of `kgroup assign`. Every
-// request it accepts gets, from every assignor, a valid plan (every member
+// request it accepts gets, from every client-side assignor, a valid plan (every member
 // present, each partition of a subscribed topic given once, only to a
 // subscriber; cooperative-sticky may withhold what another member still
 // claims), balanced as the assignor promises, the same whatever the order
 // of the members; on small inputs the sticky pair's plan is optimal against
-// the oracle.
+// the oracle. A request naming a server-side assignor ("uniform",
+// "server-range", with member racks and partition_racks) is also checked
+// as `kgroup assign` computes it (checkFuzzedServerPlan).
 func FuzzAssignJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in, err := ParseRequest(data)
@@ -53,7 +55,64 @@ func FuzzAssignJSON(f *testing.F) {
 				t.Fatalf("%s: %v\nrequest: %s", a.Name(), err, data)
 			}
 		}
+		if in.Server != nil {
+			if err := checkFuzzedServerPlan(in, n); err != nil {
+				t.Fatalf("%s (server side): %v\nrequest: %s", in.Server.Name(), err, data)
+			}
+		}
 	})
+}
+
+// checkFuzzedServerPlan checks the plan of a request naming a server-side
+// assignor ("uniform", "server-range"), as `kgroup assign` computes it
+// (Input.Assign): an error only for input validateServer refuses (a
+// partition in two members' current assignment); else a valid plan (every
+// member present, each partition of a subscribed topic given once, only
+// to a subscriber), the same when computed again and whatever the order
+// of the members and of each partition's racks; uniform's optimal against
+// the oracle on small inputs (balance, then rack matches when KIP-881
+// applies, then moves), server-range's independent of the current
+// assignment.
+func checkFuzzedServerPlan(in Input, partitions int64) error {
+	plan, err := in.Assign()
+	if err != nil {
+		if _, verr := validateServer(in.Metadata, in.Members); verr != nil {
+			return nil
+		}
+		return fmt.Errorf("an accepted request failed: %w", err)
+	}
+	if err := checkPlanValid(in.Topics, in.Members, plan, false); err != nil {
+		return err
+	}
+	again, err := in.Assign()
+	if err != nil || !cmp.Equal(plan, again) {
+		return fmt.Errorf("computed twice, the plans differ (%v):\n%s", err, cmp.Diff(plan, again))
+	}
+	sin := serverInput{in.Metadata, in.Members}
+	perm := shuffledServer(sin, uint64(partitions)+uint64(len(in.Members)))
+	again, err = in.Server.Assign(perm.topics, perm.members)
+	if err != nil {
+		return fmt.Errorf("the permuted request failed: %w", err)
+	}
+	if d := cmp.Diff(plan, again); d != "" {
+		return fmt.Errorf("permuting the members and the racks changed the plan:\n%s", d)
+	}
+	switch in.Server.(type) {
+	case Uniform:
+		if partitions <= oracleMaxPartitions && len(in.Members) <= oracleMaxMembers {
+			return checkUniformOptimal(sin, plan)
+		}
+	case ServerRange:
+		fresh := slices.Clone(in.Members)
+		for i := range fresh {
+			fresh[i].Owned = nil
+		}
+		again, err := in.Server.Assign(in.Metadata, fresh)
+		if err != nil || !cmp.Equal(plan, again) {
+			return fmt.Errorf("the current assignment changed the plan (%v):\n%s", err, cmp.Diff(plan, again))
+		}
+	}
+	return nil
 }
 
 func checkFuzzedPlan(a Assignor, topics map[string]int32, members []Member, partitions int64) error {
@@ -107,7 +166,18 @@ func TestAssignJSONCorpus(t *testing.T) {
 			seeds = append(seeds, requestJSON(t, a.Name(), in))
 		}
 	}
+	// The server-side assignors, with partition racks: the first inputs of
+	// each server golden family.
+	for _, fam := range serverGoldenFamilies() {
+		for i := range min(fam.cases, 6) {
+			in := fam.draw(rand.New(rand.NewPCG(uint64(i), uint64(len(fam.name))+100)))
+			seeds = append(seeds, serverRequestJSON(t, []string{"uniform", "server-range"}[i%2], in))
+		}
+	}
 	seeds = append(seeds,
+		[]byte(`{"assignor":"uniform","partitions":{"t":3,"u":1},"partition_racks":{"t":[["r1"],["r2"],["r1","r2"]],"u":[[]]},"members":[{"member_id":"a","rack":"r1","topics":["t","u"],"owned":{"t":[1]}},{"member_id":"b","instance_id":"i","rack":"r2","topics":["t"]}]}`),
+		[]byte(`{"assignor":"server-range","partitions":{"t":4},"partition_racks":{"t":[["r1"],["r2"],["r1"],["r2"]]},"members":[{"member_id":"a","rack":"r1","topics":["t"],"owned":{"t":[0,1]}},{"member_id":"b","topics":["t","gone"]}]}`),
+		[]byte(`{"assignor":"uniform","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[0]}},{"member_id":"b","topics":["t"],"owned":{"t":[0]}}]}`),
 		[]byte(`{"assignor":"range","partitions":{"t1":3,"t2":2},"members":[{"member_id":"c1","topics":["t1","t2"],"owned":{"t1":[0]},"generation":1},{"member_id":"c2","instance_id":"i2","rack":"r1","topics":["t1"]}]}`),
 		[]byte(`{"assignor":"cooperative-sticky","partitions":{"t":2},"members":[{"member_id":"a","topics":["t"],"owned":{"t":[1,2]},"generation":3},{"member_id":"b","topics":["t"]}]}`),
 		[]byte(`{"assignor":"sticky","partitions":{},"members":[]}`))
@@ -123,6 +193,38 @@ func requestJSON(t *testing.T, a string, in stickyInput) []byte {
 	for _, m := range in.members {
 		gen := int64(m.Generation)
 		rm := RequestMember{MemberID: m.ID, InstanceID: m.InstanceID, Rack: m.Rack, Topics: m.Topics, Generation: &gen}
+		for _, tp := range m.Owned {
+			if rm.Owned == nil {
+				rm.Owned = map[string][]int64{}
+			}
+			if !slices.Contains(rm.Owned[tp.Topic], int64(tp.Partition)) {
+				rm.Owned[tp.Topic] = append(rm.Owned[tp.Topic], int64(tp.Partition))
+			}
+		}
+		req.Members = append(req.Members, rm)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// serverRequestJSON writes in as a `kgroup assign` request for server-side
+// assignor a, with its partition racks.
+func serverRequestJSON(t *testing.T, a string, in serverInput) []byte {
+	req := Request{Assignor: a, Partitions: map[string]int64{}}
+	for topic, md := range in.topics {
+		req.Partitions[topic] = int64(md.Partitions)
+		if md.Racks != nil {
+			if req.PartitionRacks == nil {
+				req.PartitionRacks = map[string][][]string{}
+			}
+			req.PartitionRacks[topic] = md.Racks
+		}
+	}
+	for _, m := range in.members {
+		rm := RequestMember{MemberID: m.ID, InstanceID: m.InstanceID, Rack: m.Rack, Topics: m.Topics}
 		for _, tp := range m.Owned {
 			if rm.Owned == nil {
 				rm.Owned = map[string][]int64{}

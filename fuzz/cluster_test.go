@@ -19,10 +19,21 @@ var clusterOptions = func() randmodel.Options {
 	return o
 }()
 
+// cgClusterOptions are FuzzClusterConsumerGroups' runs: clusterOptions
+// with every run a KIP-848 consumer group.
+var cgClusterOptions = func() randmodel.Options {
+	o := clusterOptions
+	o.AllConsumerGroups = true
+	return o
+}()
+
 // runChoices plays one run of the random model with its choices read from
 // b, bugs planted; it returns the model and the first rule broken.
 func runChoices(b []byte, bugs mutant.Set) (*randmodel.Model, error) {
-	opts := clusterOptions
+	return runChoicesWith(clusterOptions, b, bugs)
+}
+
+func runChoicesWith(opts randmodel.Options, b []byte, bugs mutant.Set) (*randmodel.Model, error) {
 	opts.Bugs = bugs
 	m, err := randmodel.New(randmodel.Bytes(b), opts)
 	if err != nil {
@@ -57,6 +68,24 @@ func FuzzCluster(f *testing.F) {
 	})
 }
 
+// FuzzClusterConsumerGroups is FuzzCluster with every run a KIP-848
+// consumer group (randmodel's AllConsumerGroups): the consumers run
+// impl/asyncconsumer against the coordinator's ConsumerGroupHeartbeat
+// handler, and the consumer-group rules are checked after every step.
+func FuzzClusterConsumerGroups(f *testing.F) {
+	bugs := plantedFromEnv(f)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := runChoicesWith(cgClusterOptions, b, bugs)
+		if err != nil {
+			replay := ""
+			if m != nil {
+				replay = m.Replay()
+			}
+			t.Fatalf("%v\nchoices %x\ntranscript (save it and run kgroup replay on it):\n%s", err, b, replay)
+		}
+	})
+}
+
 // FuzzClusterPlanted is FuzzCluster from an empty corpus, for measuring
 // how long the fuzzer takes to find a bug planted with KGROUP_FUZZ_PLANT
 // (fuzz/run.sh --planted): FuzzCluster's committed seeds would find some of
@@ -75,15 +104,20 @@ func FuzzClusterPlanted(f *testing.F) {
 // checked to replay the very same run.
 func mustSeed(t *testing.T, seed uint64) []byte {
 	t.Helper()
+	return mustSeedWith(t, clusterOptions, seed)
+}
+
+func mustSeedWith(t *testing.T, opts randmodel.Options, seed uint64) []byte {
+	t.Helper()
 	rec := &randmodel.Recorder{Chooser: randmodel.Seeded(seed)}
-	m, err := randmodel.New(rec, clusterOptions)
+	m, err := randmodel.New(rec, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Run(); err != nil {
 		t.Fatalf("seed %d: %v", seed, err)
 	}
-	replayed, err := runChoices(rec.Out, 0)
+	replayed, err := runChoicesWith(opts, rec.Out, 0)
 	if err != nil || replayed.Cl.Transcript() != m.Cl.Transcript() {
 		t.Fatalf("seed %d: the recorded choices do not replay the run (%v)", seed, err)
 	}
@@ -98,6 +132,16 @@ func TestClusterCorpus(t *testing.T) {
 		seeds = append(seeds, mustSeed(t, seed))
 	}
 	fuzzcorpus.Seeds(t, "FuzzCluster", seeds)
+}
+
+// TestClusterConsumerGroupsCorpus keeps FuzzClusterConsumerGroups' seeds
+// committed: the choices of seeded consumer group runs, recorded.
+func TestClusterConsumerGroupsCorpus(t *testing.T) {
+	var seeds [][]byte
+	for seed := uint64(1); seed <= 40; seed++ {
+		seeds = append(seeds, mustSeedWith(t, cgClusterOptions, seed))
+	}
+	fuzzcorpus.Seeds(t, "FuzzClusterConsumerGroups", seeds)
 }
 
 // TestFuzzClusterFindsPlantedBugs shows FuzzCluster's input space is not

@@ -10,7 +10,10 @@
 # failing input stays in the target's testdata/fuzz directory, as go
 # leaves it: commit it with its fix. Exit status 1 if any target failed.
 # KGROUP_FUZZ_SLOW (default 5s) fails an input of FuzzTranscript or
-# FuzzScenario that takes longer.
+# FuzzScenario that takes longer. KGROUP_FUZZ_MINIMIZE (default go's 60s)
+# is -fuzzminimizetime: go minimizes every input that finds new coverage
+# for that long, execs it does not count, which on the targets with large
+# inputs (FuzzConsumerGroup*, FuzzCluster*) is most of a short campaign.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,13 +21,17 @@ cd "$(dirname "$0")/.."
 declare -A where=(
 	[FuzzCluster]=./fuzz [FuzzTranscript]=./fuzz [FuzzScenario]=./fuzz
 	[FuzzRecords]=./fuzz [FuzzEvents]=./fuzz [FuzzClusterPlanted]=./fuzz
+	[FuzzClusterConsumerGroups]=./fuzz [FuzzConsumerGroupRecords]=./fuzz [FuzzConsumerGroupHeartbeat]=./fuzz
 	[FuzzAssignJSON]=./assignors [FuzzMemberMetadata]=./assignors
 	[FuzzSubscriptionVsKmsg]=bench
 )
-all=(FuzzCluster FuzzTranscript FuzzScenario FuzzRecords FuzzEvents FuzzAssignJSON FuzzMemberMetadata FuzzSubscriptionVsKmsg)
+all=(FuzzCluster FuzzClusterConsumerGroups FuzzTranscript FuzzScenario FuzzRecords FuzzConsumerGroupRecords
+	FuzzConsumerGroupHeartbeat FuzzEvents FuzzAssignJSON FuzzMemberMetadata FuzzSubscriptionVsKmsg)
 export KGROUP_FUZZ_SLOW="${KGROUP_FUZZ_SLOW:-5s}"
+minimize=()
+[[ -n ${KGROUP_FUZZ_MINIMIZE:-} ]] && minimize=(-fuzzminimizetime "$KGROUP_FUZZ_MINIMIZE")
 
-usage() { sed -n '2,13p' "$0" >&2; exit 2; }
+usage() { sed -n '2,16p' "$0" >&2; exit 2; }
 
 # fuzz TARGET FUZZTIME [go test flags...]: runs one target, leaves its
 # output in $log.
@@ -118,7 +125,7 @@ failed=0
 for t in "${targets[@]}"; do
 	[[ -n ${where[$t]:-} ]] || { echo "unknown target $t (known: ${all[*]})" >&2; exit 2; }
 	status=0 race=
-	fuzz "$t" "$time" || status=$?
+	fuzz "$t" "$time" "${minimize[@]}" || status=$?
 	if [[ $status -ne 0 ]] && deadline_race; then
 		status=0 race=1
 	fi

@@ -50,7 +50,9 @@ func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.C
 	if f != nil {
 		return f.response()
 	}
-	c.commitCG(recs)
+	if !c.commitCG(recs) {
+		return resp // halted: the Step is discarded
+	}
 	c.afterCGHeartbeat(r, resp)
 	return resp
 }
@@ -89,14 +91,23 @@ func (c *Coordinator) steadyHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *sp
 var fullPathOnly = false
 
 // commitCG writes records and replays them: the only way a consumer group
-// changes.
-func (c *Coordinator) commitCG(recs []Record) {
+// changes. Records that would take a group epoch past MaxGeneration, which
+// Load refuses, are not written: the coordinator halts with
+// ErrGenerationLimit, as a classic group does, and commitCG returns false.
+func (c *Coordinator) commitCG(recs []Record) bool {
+	for _, rec := range recs {
+		if x := rec.CGMetadata; x != nil && !x.Tombstone && x.Epoch > MaxGeneration {
+			c.halted = fmt.Errorf("%w: consumer group %s is at epoch %d and must start another", ErrGenerationLimit, x.GroupID, x.Epoch-1)
+			return false
+		}
+	}
 	for _, rec := range recs {
 		c.record(rec)
 		if err := c.replayCG(rec); err != nil {
 			assert.Fail("coordinator: replaying %s: %v", rec, err)
 		}
 	}
+	return true
 }
 
 // validateCGHeartbeat is throwIfConsumerGroupHeartbeatRequestIsInvalid.

@@ -202,6 +202,11 @@ func (r Record) validateCG() error {
 		if x.Epoch < spec.StaticLeaveEpoch || x.Epoch > MaxGeneration {
 			return fmt.Errorf("consumer group %q: member %s epoch %d", id, member, x.Epoch)
 		}
+		switch x.State {
+		case spec.MemberStable, spec.MemberUnrevokedPartitions, spec.MemberUnreleasedPartition, spec.MemberUnknown:
+		default: // Kafka's MemberState.fromValue throws
+			return fmt.Errorf("consumer group %q: member %s in state %s", id, member, x.State)
+		}
 	}
 	if id == "" || member == "" {
 		return errors.New("consumer group record with an empty group or member id")
@@ -263,11 +268,19 @@ func cgRemoveMemberRecords(g, member string) []Record {
 }
 
 // cgDeleteGroupRecords are ConsumerGroup.createGroupTombstoneRecords for an
-// Empty group.
+// Empty group, and the tombstones of its regular expressions. Kafka
+// tombstones the targets of the members, which an Empty group has none of;
+// kgroup tombstones every target first, so that a group loaded from a log
+// holding a target of no member (which no coordinator writes, but Load
+// takes in, as Kafka's replay does) is deleted instead of failing its own
+// target epoch tombstone.
 func cgDeleteGroupRecords(g *cgroup) []Record {
-	var recs []Record
+	recs := make([]Record, 0, len(g.target)+len(g.regexes)+3)
 	for _, re := range spec.SortedKeys(g.regexes) {
 		recs = append(recs, cgRegexTombstone(g.id, re))
+	}
+	for _, id := range spec.SortedKeys(g.target) {
+		recs = append(recs, Record{CGTarget: &CGTargetRecord{GroupID: g.id, MemberID: id, Tombstone: true}})
 	}
 	return append(recs,
 		Record{CGTargetEpoch: &CGTargetEpochRecord{GroupID: g.id, Tombstone: true}},

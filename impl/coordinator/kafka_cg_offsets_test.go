@@ -250,3 +250,33 @@ func TestKafkaCGHeartbeatToClassicGroup(t *testing.T) {
 	h.wantMessage(cgJoin("classic", "m1", "foo").req(), spec.GroupIDNotFound, "Group classic is not a consumer group")
 	h.wantMessage(cgBeat("classic", "m1", 1).req(), spec.GroupIDNotFound, "Group classic is not a consumer group")
 }
+
+// A JoinGroup to an Empty consumer group loaded from a log that holds a
+// target of no member (no coordinator writes one; Load takes it in, as
+// Kafka's replay does): the group is deleted, the stray target tombstoned
+// first. It used to write the target epoch's tombstone while the target
+// was still there, which replay refuses: an internal invariant broken
+// (found by FuzzConsumerGroupRecords).
+func TestJoinGroupDeletesConsumerGroupWithStrayTarget(t *testing.T) {
+	log := []Record{
+		cgEpochRecord("g", 1),
+		cgTargetRecord("g", "gone", spec.Assignment{"foo": {0}}),
+		cgTargetEpochRecord("g", 1),
+	}
+	c, _, err := Load(DefaultConfig(), 0, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd, err := c.Step(0, spec.Message{From: "x", Body: &spec.JoinGroupRequest{GroupID: "g", SessionTimeoutMs: 10000,
+		RebalanceTimeoutMs: 10000, ProtocolType: "consumer", Protocols: []spec.Protocol{{Name: "range"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := c.DescribeConsumerGroup("g"); ok {
+		t.Fatal("the consumer group outlived the JoinGroup")
+	}
+	log = append(log, rd.Records...)
+	if _, _, err := Load(DefaultConfig(), 0, log); err != nil {
+		t.Fatalf("the log written does not load: %v", err)
+	}
+}

@@ -201,6 +201,22 @@ func TestKafka_testOffsetCommitWithUnknownGroup(t *testing.T) {
 	}
 }
 
+// GroupCoordinatorService.commitOffsets: an empty group id is
+// INVALID_GROUP_ID, and nothing is written (a commit by the admin path, at
+// generation -1, used to write an offset record of group "", which Load
+// refuses: FuzzConsumerGroupHeartbeat found it).
+func TestCommitWithEmptyGroupID(t *testing.T) {
+	h := newKafkaHarness(t)
+	h.wantCommit(commitOne("", "", "", -1), spec.InvalidGroupID)
+	h.wantNoRecords()
+	if len(h.c.groups) != 0 || len(h.records) != 0 {
+		t.Fatalf("a group or a record was made: %d groups, %d records", len(h.c.groups), len(h.records))
+	}
+	if _, _, err := Load(h.c.cfg, h.now, h.records); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // OMMT.testGenericGroupOffsetCommitWithDeadGroup.
 func TestKafka_testGenericGroupOffsetCommitWithDeadGroup(t *testing.T) {
 	h := newKafkaHarness(t)

@@ -256,3 +256,58 @@ func TestGenerationLimitHalts(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadRejectsUnknownMemberState: a current assignment record in a
+// state Kafka does not know (MemberState.fromValue throws) is refused; it
+// used to load, and wrote back as JSON that no longer read (found by
+// FuzzConsumerGroupRecords).
+func TestLoadRejectsUnknownMemberState(t *testing.T) {
+	rec := Record{CGCurrent: &CGCurrentRecord{GroupID: "g", MemberID: "m", State: 5, Epoch: 1}}
+	if _, _, err := Load(DefaultConfig(), 0, []Record{rec}); err == nil || !strings.Contains(err.Error(), "in state MemberState(5)") {
+		t.Fatalf("error %v, want one naming the state", err)
+	}
+	rec.CGCurrent.State = spec.MemberUnknown
+	if _, _, err := Load(DefaultConfig(), 0, []Record{rec}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConsumerGroupEpochLimitHalts: a consumer group one below
+// MaxGeneration takes a new member and its log loads; at MaxGeneration the
+// epoch bump a join (or a fencing) must write halts the coordinator with
+// ErrGenerationLimit, and nothing is written. It used to write epoch
+// 2^30+1, which Load refuses, so the coordinator's own log no longer
+// loaded (found by FuzzConsumerGroupRecords).
+func TestConsumerGroupEpochLimitHalts(t *testing.T) {
+	join := func(id string) spec.Message {
+		return spec.Message{From: id, Body: &spec.ConsumerGroupHeartbeatRequest{GroupID: "g", MemberID: id, RebalanceTimeoutMs: 5000,
+			SubscribedTopicNames: []string{"foo"}, TopicPartitions: spec.Assignment{}}}
+	}
+	for _, epoch := range []int32{MaxGeneration - 1, MaxGeneration} {
+		log := []Record{cgEpochRecord("g", epoch), cgTargetEpochRecord("g", epoch)}
+		c, _, err := Load(DefaultConfig(), 0, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, err := c.Step(0, join("m1"))
+		if epoch < MaxGeneration {
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := Load(DefaultConfig(), 0, append(log, rd.Records...)); err != nil {
+				t.Fatalf("the log written at MaxGeneration does not load: %v", err)
+			}
+			// The member's session ends: its fencing must bump the epoch.
+			if _, err := c.Tick(int64(DefaultConfig().ConsumerSessionTimeoutMs) + 1); !errors.Is(err, ErrGenerationLimit) {
+				t.Fatalf("fencing at MaxGeneration: %v, want ErrGenerationLimit", err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrGenerationLimit) || len(rd.Records) > 0 {
+			t.Fatalf("at MaxGeneration: %v, %d records; want ErrGenerationLimit and none", err, len(rd.Records))
+		}
+		if _, err := c.Tick(1); !errors.Is(err, ErrGenerationLimit) {
+			t.Fatalf("the Step after: %v", err)
+		}
+	}
+}

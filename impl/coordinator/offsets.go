@@ -9,6 +9,11 @@ import (
 // commitOffset and ClassicGroup.validateOffsetCommit). Kafka never checks that
 // a committed offset is at least the previous one, and neither do we.
 func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResponse {
+	if r.GroupID == "" {
+		// GroupCoordinatorService.commitOffsets: an offset record of no
+		// group is one Load refuses.
+		return commitError(r, spec.InvalidGroupID)
+	}
 	if cg, ok := c.cgroups[r.GroupID]; ok {
 		if code := cg.validateCommit(r); code != spec.None {
 			return commitError(r, code)
