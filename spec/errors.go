@@ -14,6 +14,7 @@ type ErrorCode int16
 const (
 	UnknownServerError        ErrorCode = -1
 	None                      ErrorCode = 0
+	UnknownTopicOrPartition   ErrorCode = 3
 	OffsetMetadataTooLarge    ErrorCode = 12
 	CoordinatorLoadInProgress ErrorCode = 14
 	CoordinatorNotAvailable   ErrorCode = 15
@@ -54,6 +55,7 @@ var errorNames = map[ErrorCode]string{
 	RebalanceInProgress:       "REBALANCE_IN_PROGRESS",
 	UnsupportedVersion:        "UNSUPPORTED_VERSION",
 	InvalidRequest:            "INVALID_REQUEST",
+	UnknownTopicOrPartition:   "UNKNOWN_TOPIC_OR_PARTITION",
 	NonEmptyGroup:             "NON_EMPTY_GROUP",
 	GroupIDNotFound:           "GROUP_ID_NOT_FOUND",
 	MemberIDRequired:          "MEMBER_ID_REQUIRED",

@@ -423,3 +423,30 @@ func TestKafka_testFetchAllOffsetsWithUnknownGroup(t *testing.T) {
 	diff(t, fetched([]spec.TopicPartition{barZero}, 100), h.fetch("group"))
 	diff(t, fetched(fooBar, -1, -1, 100), h.fetch("group", fooBar...))
 }
+
+// A commit naming a partition no topic can have (topic "", partition -1)
+// is refused per partition, UNKNOWN_TOPIC_OR_PARTITION, and writes no
+// record: the log still loads (the fuzzers found such a record making the
+// next failover fail).
+func TestCommitOfImpossiblePartitionIsRefused(t *testing.T) {
+	h := newKafkaHarness(t)
+	bad := []spec.TopicPartition{{Topic: "", Partition: 0}, {Topic: "t", Partition: -1}}
+	good := spec.TopicPartition{Topic: "t", Partition: 0}
+	req := &spec.OffsetCommitRequest{GroupID: "g", GenerationID: -1}
+	for _, tp := range append(bad, good) {
+		req.Offsets = append(req.Offsets, spec.OffsetCommitPartition{TopicPartition: tp, Offset: 5})
+	}
+	resp := h.send(req).answer().(*spec.OffsetCommitResponse)
+	want := []spec.ErrorCode{spec.UnknownTopicOrPartition, spec.UnknownTopicOrPartition, spec.None}
+	for i, p := range resp.Partitions {
+		if p.ErrorCode != want[i] {
+			t.Fatalf("partition %s: %s, want %s", p.TopicPartition, p.ErrorCode, want[i])
+		}
+	}
+	if _, _, err := Load(kafkaTestConfig(), h.now, h.records); err != nil {
+		t.Fatalf("the log no longer loads: %v", err)
+	}
+	if o, ok := h.c.CommittedOffset("g", good); !ok || o != 5 {
+		t.Fatalf("the valid partition's commit: %d, %v", o, ok)
+	}
+}

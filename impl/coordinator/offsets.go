@@ -50,9 +50,16 @@ func (c *Coordinator) storeOffsets(r *spec.OffsetCommitRequest) *spec.OffsetComm
 	resp := newCommitResponse(len(r.Offsets))
 	for _, o := range r.Offsets {
 		code := spec.None
-		if metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes) {
+		switch {
+		case o.Topic == "" || o.Partition < 0:
+			// No such partition can exist (Kafka's request handler answers
+			// UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata lacks;
+			// the coordinator checks only what no topic can be), and its
+			// record is one Load refuses.
+			code = spec.UnknownTopicOrPartition
+		case metadataTooLarge(o.Metadata, c.cfg.OffsetMetadataMaxBytes):
 			code = spec.OffsetMetadataTooLarge
-		} else {
+		default:
 			rec := c.newOffsetRecord()
 			*rec = OffsetRecord{GroupID: r.GroupID, TopicPartition: o.TopicPartition, Offset: o.Offset, Metadata: o.Metadata}
 			c.store(c.offsetStore(r.GroupID), r.MemberID, rec)
