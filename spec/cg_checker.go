@@ -24,6 +24,12 @@ func (ck *Checker) ResponseConsumerGroup(at int64, after ConsumerGroupView, m Me
 	if req.Group() == ck.group {
 		ck.fail(at, CheckConsumerFencing(after, req, resp))
 	}
+	if hb, ok := req.(*ConsumerGroupHeartbeatRequest); ok && hb.TopicPartitions != nil && resp.Code() == None {
+		if ck.cgReports == nil {
+			ck.cgReports = map[string]Assignment{}
+		}
+		ck.cgReports[hb.MemberID] = hb.TopicPartitions
+	}
 }
 
 // consumerGroupStep is rules 1, 4 and 5 on the consumer group after a step
@@ -40,8 +46,11 @@ func (ck *Checker) consumerGroupStep(s Snapshot) error {
 		}
 	}
 	if ck.havePrev && ck.prev.ConsumerGroup != nil && !ck.failedOver {
+		reports := ck.cgReports
+		ck.cgReports = nil
 		return errors.Join(CheckConsumerGroupStep(*ck.prev.ConsumerGroup, v),
-			CheckConsumerReleases(*ck.prev.ConsumerGroup, v, s.Consumers))
+			CheckConsumerReleases(*ck.prev.ConsumerGroup, v, reports))
 	}
+	ck.cgReports = nil
 	return nil
 }

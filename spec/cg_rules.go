@@ -3,7 +3,6 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"slices"
 )
 
 // Rules 1, 4 and 5 of DESIGN.md §5 for KIP-848 consumer groups, on the
@@ -124,24 +123,31 @@ func checkHandoff(next ConsumerGroupView, m, was ConsumerMemberView, existed boo
 }
 
 // CheckConsumerReleases is the other half of rule 4: the coordinator
-// takes a partition from a member that stays in the group only once the
-// member's consumer has given it up — no live consumer with that member id
-// still owns it (consumers are the views after the step).
-func CheckConsumerReleases(prev, next ConsumerGroupView, consumers []ConsumerView) error {
+// takes a partition from a member that stays in the group only in a step
+// in which the member reported, in a heartbeat the coordinator answered,
+// that it no longer owns it. reports holds, by member id, the owned
+// partitions of the heartbeats answered in the step that carried them. A
+// member that left — fenced, gone with epoch -1, or a static member gone
+// for a while with -2 — gave its partitions up (its commits are fenced
+// from then on).
+//
+// The report can be stale: a heartbeat in flight while its consumer takes
+// a partition it was given reports it not owned, and the coordinator may
+// then release it while the consumer holds it, until it reads the answer.
+// That is Kafka's protocol (CurrentAssignmentBuilder trusts the report),
+// so the rule is stated on reports, not on the consumers' views.
+func CheckConsumerReleases(prev, next ConsumerGroupView, reports map[string]Assignment) error {
 	for _, o := range prev.Members {
 		m, ok := next.Member(o.MemberID)
-		if !ok {
+		if !ok || m.Epoch == StaticLeaveEpoch {
 			continue // fenced or left: its partitions are no longer its own
 		}
 		for _, tp := range o.held() {
 			if m.Assigned.Has(tp) || m.PendingRevocation.Has(tp) {
 				continue
 			}
-			for _, c := range consumers {
-				if c.Alive && c.MemberID == o.MemberID && slices.Contains(c.Owned, tp) {
-					return fmt.Errorf("handoff: the coordinator released %s from member %s, whose consumer %s still owns it",
-						tp, o.MemberID, c.Name)
-				}
+			if r, reported := reports[o.MemberID]; !reported || r.Has(tp) {
+				return fmt.Errorf("handoff: the coordinator released %s from member %s, which did not report giving it up", tp, o.MemberID)
 			}
 		}
 	}

@@ -96,60 +96,23 @@ func TestCheckConsumerReleases(t *testing.T) {
 	revoking := ConsumerGroupView{GroupID: "g", Members: []ConsumerMemberView{cgm("a", MemberUnrevokedPartitions, 1, a(0), a(1), a(0))}}
 	released := ConsumerGroupView{GroupID: "g", Members: []ConsumerMemberView{cgm("a", MemberStable, 2, a(0), nil, a(0))}}
 	gone := ConsumerGroupView{GroupID: "g"}
-	owns := func(tps ...int32) []ConsumerView {
-		v := ConsumerView{Name: "c1", Alive: true, MemberID: "a"}
-		for _, p := range tps {
-			v.Owned = append(v.Owned, TopicPartition{Topic: "t", Partition: p})
-		}
-		return []ConsumerView{v}
-	}
+	leftForAWhile := ConsumerGroupView{GroupID: "g",
+		Members: []ConsumerMemberView{cgm("a", MemberUnrevokedPartitions, StaticLeaveEpoch, a(0), nil, a(0))}}
 	for _, c := range []struct {
-		name      string
-		next      ConsumerGroupView
-		consumers []ConsumerView
-		want      string
+		name    string
+		next    ConsumerGroupView
+		reports map[string]Assignment
+		want    string
 	}{
-		{"released after the consumer revoked", released, owns(0), ""},
-		{"released while the consumer owns it", released, owns(0, 1), "released t-1 from member a, whose consumer c1 still owns it"},
-		{"fenced while the consumer owns it", gone, owns(0, 1), ""},
+		{"released on a report without it", released, map[string]Assignment{"a": a(0)}, ""},
+		{"released on a report still with it", released, map[string]Assignment{"a": a(0, 1)},
+			"released t-1 from member a, which did not report giving it up"},
+		{"released with no report", released, nil, "did not report giving it up"},
+		{"released on another member's report", released, map[string]Assignment{"b": {}}, "did not report"},
+		{"fenced", gone, nil, ""},
+		{"left for a while (-2)", leftForAWhile, nil, ""},
 	} {
-		err := CheckConsumerReleases(revoking, c.next, c.consumers)
-		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
-			t.Errorf("%s: %v, want %q", c.name, err, c.want)
-		}
-	}
-}
-
-func TestCheckConsumerFencing(t *testing.T) {
-	v := ConsumerGroupView{GroupID: "g", State: CGStable, Epoch: 3, AssignmentEpoch: 3,
-		Members: []ConsumerMemberView{{MemberID: "m", Epoch: 3, Assigned: Assignment{"t": {0}}}}}
-	tp := TopicPartition{Topic: "t"}
-	commit := func(member string, epoch int32) *OffsetCommitRequest {
-		return &OffsetCommitRequest{GroupID: "g", MemberID: member, GenerationID: epoch,
-			Offsets: []OffsetCommitPartition{{TopicPartition: tp, Offset: 1}}}
-	}
-	ok := &OffsetCommitResponse{Partitions: []OffsetCommitPartitionResponse{{TopicPartition: tp}}}
-	stale := &OffsetCommitResponse{Partitions: []OffsetCommitPartitionResponse{{TopicPartition: tp, ErrorCode: StaleMemberEpoch}}}
-	beat := &ConsumerGroupHeartbeatRequest{GroupID: "g", MemberID: "m", MemberEpoch: 3, RebalanceTimeoutMs: -1}
-	for _, c := range []struct {
-		name string
-		req  Request
-		resp Response
-		want string
-	}{
-		{"current epoch", commit("m", 3), ok, ""},
-		{"stale epoch refused", commit("m", 2), stale, ""},
-		{"stale epoch accepted", commit("m", 2), ok, "at epoch 3"},
-		{"non-member accepted", commit("x", 3), ok, `"x" is not a member`},
-		{"admin commit to a group with members", commit("", -1), ok, "not a member"},
-		{"fetch at a stale epoch", &OffsetFetchRequest{GroupID: "g", MemberID: "m", MemberEpoch: 1}, &OffsetFetchResponse{}, "at epoch 3"},
-		{"heartbeat", beat, &ConsumerGroupHeartbeatResponse{MemberID: "m", MemberEpoch: 3, Assignment: Assignment{"t": {0}}}, ""},
-		{"heartbeat to a non-member", beat, &ConsumerGroupHeartbeatResponse{MemberID: "x", MemberEpoch: 3}, "not a member"},
-		{"heartbeat with a wrong epoch", beat, &ConsumerGroupHeartbeatResponse{MemberID: "m", MemberEpoch: 2}, "not 2"},
-		{"heartbeat granting more", beat, &ConsumerGroupHeartbeatResponse{MemberID: "m", MemberEpoch: 3, Assignment: Assignment{"t": {0, 1}}}, "grants t[0 1]"},
-		{"mismatched", beat, ok, "cannot answer"},
-	} {
-		err := CheckConsumerFencing(v, c.req, c.resp)
+		err := CheckConsumerReleases(revoking, c.next, c.reports)
 		if (err == nil) != (c.want == "") || (err != nil && !strings.Contains(err.Error(), c.want)) {
 			t.Errorf("%s: %v, want %q", c.name, err, c.want)
 		}

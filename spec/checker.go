@@ -53,6 +53,10 @@ type Checker struct {
 	// revokes holds, per consumer name, what a cooperative consumer must
 	// revoke after the assignment it was just given (rule 4).
 	revokes map[string]expectedRevoke
+	// cgReports are the owned partitions of the consumer group heartbeats
+	// answered since the last Step, by member id (CheckConsumerReleases);
+	// empty between steps.
+	cgReports map[string]Assignment
 
 	// Rebuild, if set, returns the group as a coordinator that loads the
 	// persisted log would describe it.
@@ -386,6 +390,7 @@ func (ck *Checker) Clone() *Checker {
 	n.requests = maps.Clone(ck.requests)
 	n.joinMembers = maps.Clone(ck.joinMembers)
 	n.revokes = maps.Clone(ck.revokes)
+	n.cgReports = maps.Clone(ck.cgReports)
 	if ck.ownsPrev {
 		n.prev.Committed = maps.Clone(ck.prev.Committed)
 	}

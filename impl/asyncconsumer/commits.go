@@ -56,12 +56,20 @@ func (c *Consumer) onCommitResponse(req request, code spec.ErrorCode) {
 // maybeAutoCommit is maybeAutoCommitAsync: when the interval passed, commit
 // every known position unless an auto-commit is still in flight; the timer
 // restarts either way.
+//
+// Not while the member is out of the group (epoch -1: it left on a poll
+// timeout and its application has not yet run the lost callback). Kafka's
+// background auto-commit is not known to check this: its commit would go
+// at epoch -1, which the coordinator accepts once the group is Empty (the
+// admin path), putting back the committed offset of a partition another
+// member has moved on since — the random model found that run. Whether
+// Kafka's client really sends it is unverified; kgroup's consumer does not.
 func (c *Consumer) maybeAutoCommit() {
 	if !c.cfg.AutoCommit || c.coordinatorUnknown || c.leaving != nil || c.now < c.nextAutoCommitAt {
 		return
 	}
 	c.nextAutoCommitAt = c.now + c.cfg.AutoCommitIntervalMs
-	if !c.inFlight(roleAutoCommit) {
+	if c.epoch >= 0 && !c.inFlight(roleAutoCommit) {
 		c.commitPositions(c.owned, roleAutoCommit)
 	}
 }

@@ -15,7 +15,7 @@ func (c *Coordinator) commit(r *spec.OffsetCommitRequest) *spec.OffsetCommitResp
 		return commitError(r, spec.InvalidGroupID)
 	}
 	if cg, ok := c.cgroups[r.GroupID]; ok {
-		if code := cg.validateCommit(r); code != spec.None {
+		if code := cg.validateCommit(r); code != spec.None && !c.cfg.Bugs.Has(mutant.AcceptStaleCommit) {
 			return commitError(r, code)
 		}
 		return c.storeOffsets(r)
