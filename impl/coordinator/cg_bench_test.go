@@ -100,6 +100,35 @@ func TestStableConsumerHeartbeatAllocatesNothing(t *testing.T) {
 	}
 }
 
+// TestSteadyHeartbeatAfterNewMetadata: a new metadata image makes the next
+// heartbeat refresh the group's subscription metadata; after it, plain
+// heartbeats take the fast path again (the refresh is not redone on
+// every heartbeat).
+func TestSteadyHeartbeatAfterNewMetadata(t *testing.T) {
+	c, beats := newStableConsumerGroup(t, 4, 8)
+	now := int64(2)
+	if _, err := c.Step(now, spec.Message{Body: &spec.MetadataUpdate{Topics: map[string]int32{"t": 8, "other": 3}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Step(now, spec.Message{From: "client", Body: beats[0]}); err != nil {
+		t.Fatal(err)
+	}
+	if c.cgroups["g"].refresh {
+		t.Fatal("the heartbeat that refreshed the subscription metadata left the refresh pending")
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(100, func() {
+		now++
+		i++
+		if _, err := c.Step(now, spec.Message{From: "client", Correlation: int32(i), Body: beats[i%4]}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Fatalf("after a new metadata image a Stable member's heartbeat allocates %.1f times", allocs)
+	}
+}
+
 // TestSteadyHeartbeatIsTheFullPath: the fast path answers exactly as the
 // full one and leaves the same state, on steady heartbeats and on ones
 // that just miss it (a stale epoch, a new client id, a static member).

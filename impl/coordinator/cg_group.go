@@ -52,7 +52,9 @@ type cgroup struct {
 	// (cg_regex.go).
 	regexes map[string]resolvedRegex
 	// refresh is set when the topic metadata changed since subscribed was
-	// computed: the next heartbeat recomputes it.
+	// computed (and regexes resolved), and cleared by the next heartbeat
+	// that recomputes them: with it clear, subscribed matches the image
+	// (so it is left out of the canonical state).
 	refresh bool
 	// dead is set when the coordinator unloaded.
 	dead bool

@@ -36,8 +36,10 @@ func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.C
 	if f := c.validateCGHeartbeat(r); f != nil {
 		return f.response()
 	}
-	if resp := c.steadyHeartbeat(r); resp != nil && !fullPathOnly {
-		return resp
+	if !fullPathOnly {
+		if resp := c.steadyHeartbeat(r); resp != nil {
+			return resp
+		}
 	}
 	var resp *spec.ConsumerGroupHeartbeatResponse
 	var recs []Record
@@ -52,6 +54,11 @@ func (c *Coordinator) cgHeartbeat(r *spec.ConsumerGroupHeartbeatRequest) *spec.C
 	}
 	if !c.commitCG(recs) {
 		return resp // halted: the Step is discarded
+	}
+	if g, ok := c.cgroups[r.GroupID]; ok && r.MemberEpoch >= 0 {
+		// cgJoinOrBeat refreshed the subscription metadata and every regex
+		// against the current image; until the next image, nothing to redo.
+		g.refresh = false
 	}
 	c.afterCGHeartbeat(r, resp)
 	return resp
