@@ -376,6 +376,7 @@ func (d *hbDriver) absorb(rd coordinator.Ready, req spec.Request) error {
 		}
 	}
 	d.log = append(d.log, rd.Records...)
+	reports := map[string]spec.Assignment{} // owned partitions reported in answered heartbeats
 	for _, resp := range rd.Responses {
 		if hr, ok := resp.Body.(*spec.ConsumerGroupHeartbeatResponse); ok {
 			d.logf("  -> %s", spec.FormatBody(hr))
@@ -394,8 +395,12 @@ func (d *hbDriver) absorb(rd coordinator.Ready, req spec.Request) error {
 		if err := d.checkFencing(req, resp.Body); err != nil {
 			return err
 		}
+		if hb, ok := req.(*spec.ConsumerGroupHeartbeatRequest); ok && hb.TopicPartitions != nil &&
+			resp.Body.(spec.Response).Code() == spec.None {
+			reports[hb.MemberID] = hb.TopicPartitions
+		}
 	}
-	if err := d.checkGroups(); err != nil {
+	if err := d.checkGroups(reports); err != nil {
 		return err
 	}
 	if len(rd.Records) > 0 {
@@ -421,8 +426,9 @@ func (d *hbDriver) checkFencing(req spec.Request, body any) error {
 	return spec.CheckConsumerFencing(after, req, resp)
 }
 
-// checkGroups is rules 1, 4 and 5 on every consumer group.
-func (d *hbDriver) checkGroups() error {
+// checkGroups is rules 1, 4 and 5 on every consumer group; reports are the
+// owned partitions the step's answered heartbeats reported.
+func (d *hbDriver) checkGroups(reports map[string]spec.Assignment) error {
 	if !d.strict {
 		return nil
 	}
@@ -436,7 +442,7 @@ func (d *hbDriver) checkGroups() error {
 			return fmt.Errorf("%w\nview: %+v", err, v)
 		}
 		if p, ok := d.prev[id]; ok {
-			if err := spec.CheckConsumerGroupStep(p, v); err != nil {
+			if err := errors.Join(spec.CheckConsumerGroupStep(p, v), spec.CheckConsumerReleases(p, v, reports)); err != nil {
 				return fmt.Errorf("%w\nbefore: %+v\nafter:  %+v", err, p, v)
 			}
 		}

@@ -15,10 +15,11 @@ import (
 // incrementalRun runs the seeded random model under CheckAtEvents, verified
 // or not; it fails the test on a broken internal invariant (a disagreement
 // between the incremental and the full check) and returns the run's error.
-func incrementalRun(t *testing.T, seed uint64, bugs mutant.Set, verify bool) error {
+func incrementalRun(t *testing.T, seed uint64, bugs mutant.Set, verify, cg bool) error {
 	t.Helper()
 	opts := randmodel.Defaults
 	opts.Bugs = bugs
+	opts.AllConsumerGroups = cg
 	for _, b := range mutant.ConsumerGroupOnly() {
 		opts.AllConsumerGroups = opts.AllConsumerGroups || bugs.Has(b) // its runs are of consumer groups
 	}
@@ -56,7 +57,7 @@ func TestIncrementalAgreesOnRandomRuns(t *testing.T) {
 		t.Run(fmt.Sprint(bugs), func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= seeds; seed++ {
-				verified, plain := incrementalRun(t, seed, bugs, true), incrementalRun(t, seed, bugs, false)
+				verified, plain := incrementalRun(t, seed, bugs, true, false), incrementalRun(t, seed, bugs, false, false)
 				if fmt.Sprint(verified) != fmt.Sprint(plain) {
 					t.Fatalf("seed %d: verified %v, plain %v", seed, verified, plain)
 				}
@@ -76,7 +77,7 @@ func TestIncrementalCatchesPlantedBugs(t *testing.T) {
 		t.Run(c.bug.String(), func(t *testing.T) {
 			t.Parallel()
 			for seed := uint64(1); seed <= plantedSeeds; seed++ {
-				err := incrementalRun(t, seed, mutant.Of(c.bug), false)
+				err := incrementalRun(t, seed, mutant.Of(c.bug), false, c.cg)
 				for _, rule := range strings.Split(c.rule, "|") {
 					if err != nil && strings.Contains(err.Error(), rule) {
 						t.Logf("caught at seed %d: %s", seed, firstLine(err.Error()))

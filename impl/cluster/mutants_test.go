@@ -29,6 +29,11 @@ var plantedCases = []struct {
 	{bug: mutant.CooperativeRevokesAll, rule: "cooperative: owned"},
 	{bug: mutant.CGAssignUnreleased, rule: "ownership: |exclusive ownership", cg: true},
 	{bug: mutant.CGEpochGoesBack, rule: "epochs: member", cg: true},
+	{bug: mutant.CGRevokeUnacked, rule: "did not report giving it up", cg: true},
+	// Bugs of both protocols, in consumer group runs: the fencing and
+	// offset rules of consumer groups.
+	{bug: mutant.AcceptStaleCommit, rule: "fencing", cg: true},
+	{bug: mutant.SkipAhead, rule: "no loss", cg: true},
 	// cg-skip-epoch-check is left to the coordinator's conformance test
 	// (TestPlantedConsumerGroupBugs): in these runs no member comes back at
 	// a wrong epoch while the coordinator still has it, except a fenced

@@ -259,7 +259,11 @@ func (c *Coordinator) cgJoinOrBeat(r *spec.ConsumerGroupHeartbeatRequest) (*spec
 		if c.cfg.Bugs.Has(mutant.CGAssignUnreleased) {
 			held = func(spec.TopicPartition) int32 { return -1 } // every partition looks released
 		}
-		next, code := reconcile(upd.memberAssignment, targetEpoch, target, held, r.TopicPartitions)
+		owned := r.TopicPartitions
+		if c.cfg.Bugs.Has(mutant.CGRevokeUnacked) {
+			owned = spec.Assignment{} // planted: as if the member had given everything up
+		}
+		next, code := reconcile(upd.memberAssignment, targetEpoch, target, held, owned)
 		if code != spec.None {
 			return nil, nil, failf(code, "The consumer group member is in a unknown state. The member must abandon all its partitions and rejoin.")
 		}

@@ -22,7 +22,7 @@ func newPlantedCGHarness(t *testing.T, bug mutant.Bug, topics map[string]int32) 
 
 // TestPlantedConsumerGroupBugs: each consumer group bug is caught.
 func TestPlantedConsumerGroupBugs(t *testing.T) {
-	if got := mutant.ConsumerGroupOnly(); len(got) != 3 {
+	if got := mutant.ConsumerGroupOnly(); len(got) != 4 {
 		t.Fatalf("ConsumerGroupOnly lists %v: give each a case here", got)
 	}
 
@@ -83,5 +83,25 @@ func TestPlantedConsumerGroupBugs(t *testing.T) {
 			}
 			t.Logf("caught: epoch %d of a member at 100 answered %s, Kafka's test wants FENCED_MEMBER_EPOCH", epoch, resp.ErrorCode)
 		}
+	})
+
+	// CGRevokeUnacked: m1 must give up part of what it holds when m2 joins;
+	// with the bug the coordinator releases it on a report that still has
+	// it, which spec.CheckConsumerReleases refuses.
+	t.Run(mutant.CGRevokeUnacked.String(), func(t *testing.T) {
+		h := newPlantedCGHarness(t, mutant.CGRevokeUnacked, map[string]int32{"foo": 2})
+		h.mock.plan = map[string]spec.Assignment{"m1": asg("foo", 0, 1)}
+		h.beatOK(cgJoin("g", "m1", "foo").req())
+		h.mock.plan = map[string]spec.Assignment{"m1": asg("foo", 0), "m2": asg("foo", 1)}
+		h.beatOK(cgJoin("g", "m2", "foo").req())
+		prev, _ := h.c.DescribeConsumerGroup("g")
+		report := asg("foo", 0, 1)
+		h.beatOK(cgBeat("g", "m1", 1).owned(report).req())
+		next, _ := h.c.DescribeConsumerGroup("g")
+		err := spec.CheckConsumerReleases(prev, next, map[string]spec.Assignment{"m1": report})
+		if err == nil || !strings.Contains(err.Error(), "did not report giving it up") {
+			t.Fatalf("m1 reporting foo[0 1] with the bug planted: %v, want the handoff rule", err)
+		}
+		t.Logf("caught: %v", err)
 	})
 }

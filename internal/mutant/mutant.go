@@ -25,8 +25,8 @@ const (
 	// DoubleAssign: the coordinator hands the first partition of the leader's
 	// plan to every member (rule 1, exclusive ownership and valid assignment).
 	DoubleAssign
-	// AcceptStaleCommit: OffsetCommit skips the member and generation checks
-	// (rule 2, zombie fencing).
+	// AcceptStaleCommit: OffsetCommit skips the member and generation checks,
+	// or a consumer group's member and epoch checks (rule 2, zombie fencing).
 	AcceptStaleCommit
 	// NoExpiry: member sessions never expire, so a crashed member stays in
 	// the group forever (rule 6, convergence).
@@ -71,13 +71,17 @@ const (
 	// the epoch before the one it had (KIP-848: member epochs never
 	// decrease).
 	CGEpochGoesBack
+	// CGRevokeUnacked: reconciliation takes a member's report as owning
+	// nothing, so partitions to revoke are released at once, before the
+	// member gave them up (KIP-848's handoff: CheckConsumerReleases).
+	CGRevokeUnacked
 	numBugs
 )
 
 var names = [numBugs]string{"", "skip-generation-bump", "double-assign", "accept-stale-commit", "no-expiry",
 	"keep-on-rejoin", "skip-ahead", "commit-zero", "cooperative-revokes-all", "forget-group-record",
 	"stale-fetch-cache", "unpersisted-commit", "reordered-commits", "cg-assign-unreleased", "cg-skip-epoch-check",
-	"cg-epoch-goes-back"}
+	"cg-epoch-goes-back", "cg-revoke-unacked"}
 
 // HistoryOnly lists the bugs that break no rule a single state shows: only
 // a history of the clients' commits and fetches (package linearizability)
@@ -88,7 +92,9 @@ func HistoryOnly() []Bug { return []Bug{StaleFetchCache, ReorderedCommits} }
 // which the classic-protocol runs of the explorer, the fuzzers and the
 // refinement check never reach: the coordinator's conformance tests show
 // them (impl/coordinator's TestPlantedConsumerGroupBugs).
-func ConsumerGroupOnly() []Bug { return []Bug{CGAssignUnreleased, CGSkipEpochCheck, CGEpochGoesBack} }
+func ConsumerGroupOnly() []Bug {
+	return []Bug{CGAssignUnreleased, CGSkipEpochCheck, CGEpochGoesBack, CGRevokeUnacked}
+}
 
 // All lists every bug, in order.
 func All() []Bug {

@@ -114,6 +114,8 @@ var plantedScenarios = []struct {
 	{mutant.CGAssignUnreleased, Scenario{Consumers: 2, Partitions: 2, Network: "lockstep", ConsumerProtocol: true}, false, "ownership: "},
 	{mutant.CGEpochGoesBack, Scenario{Consumers: 2, Partitions: 2, Network: "lockstep", ConsumerProtocol: true,
 		Perturbations: 1}, false, "epochs: member"},
+	{mutant.CGRevokeUnacked, Scenario{Consumers: 2, Partitions: 2, Network: "lockstep", ConsumerProtocol: true},
+		false, "did not report giving it up"},
 }
 
 // TestExplorerFindsEveryPlantedBug: every bug of package mutant that a state
