@@ -1,6 +1,10 @@
 package cgmodel
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/kgroup/kgroup/tla/internal/bfs"
+)
 
 // Action names a step: the spec's action and its argument (a consumer,
 // 0-based, or a member id).
@@ -22,10 +26,7 @@ func (a Action) Format() string {
 }
 
 // Succ is one successor with the action that reaches it.
-type Succ struct {
-	Act Action
-	S   State
-}
+type Succ = bfs.Succ[Action, State]
 
 // Successors is Next: every successor of s, one per enabled action
 // (duplicates included, as TLC generates them).
@@ -34,7 +35,7 @@ func Successors(p *Params, s State) []Succ {
 	step := func(name string, c int, id ID, f func(*State)) {
 		n := s.Clone()
 		f(&n)
-		out = append(out, Succ{Action{name, c, id}, n})
+		out = append(out, Succ{Act: Action{name, c, id}, S: n})
 	}
 	for c := range s.C {
 		x := &s.C[c]

@@ -1,16 +1,15 @@
 package model
 
 import (
+	"github.com/kgroup/kgroup/tla/internal/bfs"
+
 	"fmt"
 	"slices"
 	"strings"
 )
 
 // Succ is one successor of a state, with the action that leads to it.
-type Succ struct {
-	Act Action
-	S   State
-}
+type Succ = bfs.Succ[Action, State]
 
 // Action names a TLA+ action with its arguments (-1: none).
 type Action struct {
@@ -98,7 +97,7 @@ func (e *enum) add(a Action, f func(w *world)) {
 		f(w)
 		if !w.dead {
 			w.finish()
-			e.out = append(e.out, Succ{a, w.s})
+			e.out = append(e.out, Succ{Act: a, S: w.s})
 		}
 		if !ch.next() {
 			return
