@@ -1,13 +1,12 @@
 package cgmodel
 
 import (
-	"bufio"
+	"github.com/kgroup/kgroup/tla/internal/tlacfg"
+
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"strconv"
-	"strings"
 )
 
 // Bug is a planted bug (TestPlantedBugsAreCaught).
@@ -77,38 +76,8 @@ func ReadConfig(path string) (*Params, error) {
 // ParseConfig reads the CONSTANTS section of a configuration: every
 // constant exactly once, numbers and booleans.
 func ParseConfig(r io.Reader) (*Params, error) {
-	vals := map[string]string{}
-	sc := bufio.NewScanner(r)
-	inConst := false
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.Index(line, `\*`); i >= 0 {
-			line = line[:i]
-		}
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-			continue
-		case line == "CONSTANTS" || line == "CONSTANT":
-			inConst = true
-			continue
-		case !strings.Contains(line, "="):
-			inConst = false
-			continue
-		case !inConst:
-			return nil, fmt.Errorf("line %d: %q outside CONSTANTS", n, line)
-		}
-		name, v, _ := strings.Cut(line, "=")
-		name, v = strings.TrimSpace(name), strings.TrimSpace(v)
-		if !slices.Contains(constNames, name) {
-			return nil, fmt.Errorf("line %d: unknown constant %q", n, name)
-		}
-		if _, dup := vals[name]; dup {
-			return nil, fmt.Errorf("line %d: %s given twice", n, name)
-		}
-		vals[name] = v
-	}
-	if err := sc.Err(); err != nil {
+	vals, err := tlacfg.Constants(r, constNames)
+	if err != nil {
 		return nil, err
 	}
 	var bad error

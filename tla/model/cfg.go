@@ -1,7 +1,8 @@
 package model
 
 import (
-	"bufio"
+	"github.com/kgroup/kgroup/tla/internal/tlacfg"
+
 	"fmt"
 	"io"
 	"os"
@@ -35,44 +36,9 @@ var constNames = []string{"Consumers", "Topics", "InitTopics", "InitPartitions",
 
 // ParseConfig reads a configuration from r (see ReadConfig).
 func ParseConfig(r io.Reader) (*Params, error) {
-	vals := map[string]string{}
-	sc := bufio.NewScanner(r)
-	inConst := false
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.Index(line, `\*`); i >= 0 {
-			line = line[:i]
-		}
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "":
-			continue
-		case line == "CONSTANTS" || line == "CONSTANT":
-			inConst = true
-			continue
-		case !strings.Contains(line, "="):
-			inConst = false
-			continue
-		case !inConst:
-			return nil, fmt.Errorf("line %d: %q outside CONSTANTS", n, line)
-		}
-		name, v, _ := strings.Cut(line, "=")
-		name, v = strings.TrimSpace(name), strings.TrimSpace(v)
-		if !slices.Contains(constNames, name) {
-			return nil, fmt.Errorf("line %d: unknown constant %q", n, name)
-		}
-		if _, dup := vals[name]; dup {
-			return nil, fmt.Errorf("line %d: %s given twice", n, name)
-		}
-		vals[name] = v
-	}
-	if err := sc.Err(); err != nil {
+	vals, err := tlacfg.Constants(r, constNames)
+	if err != nil {
 		return nil, err
-	}
-	for _, name := range constNames {
-		if _, ok := vals[name]; !ok {
-			return nil, fmt.Errorf("constant %s is not given", name)
-		}
 	}
 	c := constants{vals: vals}
 	p := c.params()
