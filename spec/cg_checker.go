@@ -37,7 +37,10 @@ func (ck *Checker) ResponseConsumerGroup(at int64, after ConsumerGroupView, m Me
 // the group has not reached.
 func (ck *Checker) consumerGroupStep(s Snapshot) error {
 	v := *s.ConsumerGroup
-	if err := CheckConsumerGroup(v); err != nil {
+	unchanged := ck.havePrev && ck.prev.ConsumerGroup == s.ConsumerGroup && !ck.failedOver
+	if unchanged {
+		ck.cgReports = nil // nothing was released
+	} else if err := CheckConsumerGroup(v); err != nil {
 		return err
 	}
 	for _, c := range s.Consumers {
@@ -45,7 +48,7 @@ func (ck *Checker) consumerGroupStep(s Snapshot) error {
 			return fmt.Errorf("epochs: %s believes it is at epoch %d, but consumer group %s is only at %d", c.Name, c.Generation, v.GroupID, v.Epoch)
 		}
 	}
-	if ck.havePrev && ck.prev.ConsumerGroup != nil && !ck.failedOver {
+	if !unchanged && ck.havePrev && ck.prev.ConsumerGroup != nil && !ck.failedOver {
 		reports := ck.cgReports
 		ck.cgReports = nil
 		return errors.Join(CheckConsumerGroupStep(*ck.prev.ConsumerGroup, v),

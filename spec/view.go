@@ -150,7 +150,10 @@ type Snapshot struct {
 	// view's terms (a member's Assignment is what it holds, assigned and
 	// pending revocation; Generation is the group epoch), with
 	// ConsumerGroup its own view.
-	Group         GroupView                `json:"group"`
+	Group GroupView `json:"group"`
+	// ConsumerGroup is never modified once given; a caller that gives the
+	// previous Snapshot's pointer again says the group has not changed
+	// since, and the Checker does not check it again.
 	ConsumerGroup *ConsumerGroupView       `json:"consumer_group,omitempty"`
 	Consumers     []ConsumerView           `json:"consumers"`
 	Committed     map[TopicPartition]int64 `json:"-"` // as "committed": [{"topic","partition","offset"}], sorted

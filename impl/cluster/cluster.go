@@ -53,8 +53,12 @@ type Cluster struct {
 	now   int64
 	coord *coordinator.Coordinator
 	// replica has replayed every record written (consumer_group.go).
-	replica   *coordinator.Coordinator
-	cgLogged  cgState // the consumer group as last logged
+	replica  *coordinator.Coordinator
+	cgLogged cgState // the consumer group as last logged
+	// cgView is the consumer group's view (nil: the group is none), valid
+	// while cgViewOK (consumer_group.go).
+	cgView    *spec.ConsumerGroupView
+	cgViewOK  bool
 	records   []coordinator.Record
 	nodes     map[string]*node
 	topics    map[string]int32

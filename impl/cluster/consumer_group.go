@@ -3,6 +3,7 @@ package cluster
 import (
 	"fmt"
 	"reflect"
+	"slices"
 
 	"github.com/kgroup/kgroup/impl/coordinator"
 	"github.com/kgroup/kgroup/spec"
@@ -24,16 +25,33 @@ func (cl *Cluster) tellCoordinatorTopics() {
 	cl.applyCoordinator(ready)
 }
 
-// consumerGroup is the consumer group's view, if the group is one.
+// consumerGroup is the consumer group's view, if the group is one. A
+// consumer group changes only by replaying records, so the view is
+// described again only after records were written or the coordinator
+// changed (cgViewOK); until then the same view, the same pointer, stands.
 func (cl *Cluster) consumerGroup() (spec.ConsumerGroupView, bool) {
-	return cl.coord.DescribeConsumerGroup(cl.cfg.GroupID)
+	v := cl.consumerGroupView()
+	if v == nil {
+		return spec.ConsumerGroupView{GroupID: cl.cfg.GroupID}, false
+	}
+	return *v, true
 }
 
-// withConsumerGroup adds the consumer group's view to s, if the group is one.
-func (cl *Cluster) withConsumerGroup(s spec.Snapshot) spec.Snapshot {
-	if v, ok := cl.consumerGroup(); ok {
-		s.ConsumerGroup = &v
+func (cl *Cluster) consumerGroupView() *spec.ConsumerGroupView {
+	if !cl.cgViewOK {
+		cl.cgView, cl.cgViewOK = nil, true
+		if v, ok := cl.coord.DescribeConsumerGroup(cl.cfg.GroupID); ok {
+			cl.cgView = &v
+		}
 	}
+	return cl.cgView
+}
+
+// withConsumerGroup adds the consumer group's view to s, if the group is
+// one: the previous snapshot's pointer while the group has not changed,
+// which tells the Checker so (spec.Snapshot.ConsumerGroup).
+func (cl *Cluster) withConsumerGroup(s spec.Snapshot) spec.Snapshot {
+	s.ConsumerGroup = cl.consumerGroupView()
 	return s
 }
 
@@ -61,7 +79,9 @@ type cgState struct {
 }
 
 // replicate replays newly written records on the replica and compares it
-// with the live coordinator's consumer group.
+// with the live coordinator's consumer group: the group's epochs, its
+// member count, and the members the records name (the others the records
+// did not touch, in either coordinator).
 func (cl *Cluster) replicate(recs []coordinator.Record) error {
 	if cl.replica == nil {
 		return nil
@@ -69,16 +89,32 @@ func (cl *Cluster) replicate(recs []coordinator.Record) error {
 	if err := cl.replica.Replay(recs); err != nil {
 		return fmt.Errorf("records: the log does not replay: %w", err)
 	}
-	live, isCG := cl.consumerGroup()
-	if !isCG {
+	ids := touchedMembers(recs)
+	live, isCG := cl.coord.DescribeConsumerMembers(cl.cfg.GroupID, ids)
+	got, replicaCG := cl.replica.DescribeConsumerMembers(cl.cfg.GroupID, ids)
+	if !isCG && !replicaCG {
 		return nil
 	}
-	got, _ := cl.replica.DescribeConsumerGroup(cl.cfg.GroupID)
+	if a, b := cl.coord.ConsumerGroupSize(cl.cfg.GroupID), cl.replica.ConsumerGroupSize(cl.cfg.GroupID); a != b {
+		return fmt.Errorf("records: replaying the log gives the consumer group %d members, but it has %d", b, a)
+	}
 	got.State, live.State = 0, 0 // a replica never unloads; Dead is no record's doing
 	if !reflect.DeepEqual(got, live) {
 		return fmt.Errorf("records: replaying the log gives the consumer group %+v, but it is %+v", got, live)
 	}
 	return nil
+}
+
+// touchedMembers lists, sorted and once each, the members the records name.
+func touchedMembers(recs []coordinator.Record) []string {
+	var ids []string
+	for _, r := range recs {
+		if k, _, ok := cgRecordKey(r); ok && k.member != "" {
+			ids = append(ids, k.member)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // cgKey is what a consumer group record is about: a later record with the

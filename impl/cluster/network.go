@@ -247,6 +247,7 @@ func (cl *Cluster) handOver(m spec.Message) {
 func (cl *Cluster) applyCoordinator(r coordinator.Ready) {
 	cl.records = append(cl.records, r.Records...)
 	if len(r.Records) > 0 {
+		cl.cgViewOK = false
 		cl.leanFail(cl.replicate(r.Records))
 		cl.logConsumerGroup()
 	}

@@ -157,11 +157,12 @@ func (cl *Cluster) failover() {
 	cl.coordinatorInput(nil)
 	ready, err := cl.coord.Step(cl.now, spec.Message{Body: &spec.Unload{}})
 	cl.must(err)
+	cl.cgViewOK = false // Dead
 	cl.applyCoordinator(ready)
 	coord, loaded, err := coordinator.Load(cl.cfg.Coordinator, cl.now, cl.records)
 	cl.must(err)
 	cl.coord = coord
-	cl.lean.viewOK = false
+	cl.lean.viewOK, cl.cgViewOK = false, false
 	cl.tellCoordinatorTopics()
 	g := coord.Describe(cl.cfg.GroupID)
 	cl.log(spec.Event{Kind: spec.EvGroupState, Node: spec.CoordinatorNode, Detail: g.State.String() + " (loaded by the new coordinator)", Generation: g.Generation})

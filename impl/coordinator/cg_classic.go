@@ -53,3 +53,23 @@ func (c *Coordinator) DescribeConsumerGroup(groupID string) (spec.ConsumerGroupV
 	}
 	return g.view(), true
 }
+
+// DescribeConsumerMembers is DescribeConsumerGroup restricted to the
+// members with these ids (those absent are left out), for a checker that
+// compares only what a step changed.
+func (c *Coordinator) DescribeConsumerMembers(groupID string, ids []string) (spec.ConsumerGroupView, bool) {
+	g, ok := c.cgroups[groupID]
+	if !ok {
+		return spec.ConsumerGroupView{GroupID: groupID}, false
+	}
+	return g.viewOf(ids), true
+}
+
+// ConsumerGroupSize is the consumer group's member count, 0 if no
+// consumer group has this id.
+func (c *Coordinator) ConsumerGroupSize(groupID string) int {
+	if g, ok := c.cgroups[groupID]; ok {
+		return len(g.members)
+	}
+	return 0
+}

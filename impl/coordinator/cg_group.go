@@ -141,9 +141,16 @@ func (g *cgroup) currentPartitionEpoch(tp spec.TopicPartition) int32 {
 }
 
 // view is the group as spec describes it.
-func (g *cgroup) view() spec.ConsumerGroupView {
+func (g *cgroup) view() spec.ConsumerGroupView { return g.viewOf(spec.SortedKeys(g.members)) }
+
+// viewOf is view with only the members of ids that exist, in ids' order.
+func (g *cgroup) viewOf(ids []string) spec.ConsumerGroupView {
 	v := spec.ConsumerGroupView{GroupID: g.id, State: g.state(), Epoch: g.epoch, AssignmentEpoch: g.assignmentEpoch}
-	for _, m := range g.byID() {
+	for _, id := range ids {
+		m, ok := g.members[id]
+		if !ok {
+			continue
+		}
 		v.Members = append(v.Members, spec.ConsumerMemberView{MemberID: m.id, InstanceID: m.instanceID,
 			State: m.state, Epoch: m.epoch, PreviousEpoch: m.prevEpoch, Topics: slices.Clone(m.subscription(g.regexes)),
 			Assigned: m.assigned.Clone(), PendingRevocation: m.pendingRevocation.Clone(),
